@@ -1,0 +1,169 @@
+package dev.mmcheck.engine;
+
+import java.util.List;
+
+/**
+ * One execution in progress: the shared memory, each thread's position in its code, and the
+ * bookkeeping needed to step forward and back. The explorer, the random walker and the tracer
+ * all drive the program through this class.
+ */
+final class Execution {
+    final Program program;
+    final Memory mem;
+    final Resumer[] resumers;
+    final PathNode[] nodes;
+    final int n;
+    long threadHash;
+    int last = -1;
+    int preemptions;
+
+    private final int[] path = new int[1 << 16];
+    private final int[] marks = new int[1 << 16];
+    private final PathNode[] prevNodes = new PathNode[1 << 16];
+    private final int[] prevLast = new int[1 << 16];
+    private final int[] prevPreemptions = new int[1 << 16];
+    int depth;
+
+    /** Result of the last {@link #step}. */
+    Footprint lastFootprint;
+
+    Execution(Program program, PathNode[] roots, Resumer[] resumers) {
+        this.program = program;
+        this.mem = program.initial().copy();
+        this.mem.commit();
+        this.n = program.threads().size();
+        this.resumers = resumers;
+        this.nodes = roots.clone();
+        for (int t = 0; t < n; t++) {
+            threadHash ^= Hash.thread(t, nodes[t].hash);
+        }
+    }
+
+    static Resumer[] resumers(Program p, FrameNamer namer) {
+        List<ThreadSpec> ts = p.threads();
+        Resumer[] rs = new Resumer[ts.size()];
+        for (int i = 0; i < rs.length; i++) {
+            rs[i] = new Resumer(ts.get(i), i, namer);
+        }
+        return rs;
+    }
+
+    static PathNode[] roots(Resumer[] rs) {
+        PathNode[] roots = new PathNode[rs.length];
+        for (int i = 0; i < rs.length; i++) {
+            roots[i] = rs[i].root();
+        }
+        return roots;
+    }
+
+    long aliveMask() {
+        long m = 0;
+        for (int t = 0; t < n; t++) {
+            if (nodes[t].op != null) {
+                m |= 1L << t;
+            }
+        }
+        return m;
+    }
+
+    long enabledMask() {
+        long m = 0;
+        for (int t = 0; t < n; t++) {
+            Op op = nodes[t].op;
+            if (op != null && op.enabled(mem)) {
+                m |= 1L << t;
+            }
+        }
+        return m;
+    }
+
+    /** Whether running {@code t} now would preempt the thread that ran last. */
+    boolean preempts(int t, long enabled) {
+        return last >= 0 && t != last && (enabled & (1L << last)) != 0;
+    }
+
+    /** Runs thread {@code t}'s next step. Returns a violation it caused, or null. */
+    Violation step(int t, long enabled) {
+        if (depth == path.length) {
+            throw new ModelError("an execution exceeded " + path.length + " steps", null);
+        }
+        marks[depth] = mem.mark();
+        prevNodes[depth] = nodes[t];
+        prevLast[depth] = last;
+        prevPreemptions[depth] = preemptions;
+        path[depth] = t;
+        depth++;
+        if (preempts(t, enabled)) {
+            preemptions++;
+        }
+        last = t;
+        PathNode node = nodes[t];
+        mem.beginStep();
+        long r = node.op.run(mem);
+        lastFootprint = mem.footprint();
+        Violation v = mem.takeViolation();
+        PathNode next = resumers[t].next(node, r);
+        threadHash ^= Hash.thread(t, node.hash) ^ Hash.thread(t, next.hash);
+        nodes[t] = next;
+        if (v == null) {
+            v = next.failure;
+        }
+        if (v == null) {
+            v = check(program.stepChecks());
+        }
+        return v;
+    }
+
+    void undo() {
+        depth--;
+        int t = path[depth];
+        mem.rollback(marks[depth]);
+        PathNode cur = nodes[t];
+        PathNode prev = prevNodes[depth];
+        threadHash ^= Hash.thread(t, cur.hash) ^ Hash.thread(t, prev.hash);
+        nodes[t] = prev;
+        last = prevLast[depth];
+        preemptions = prevPreemptions[depth];
+    }
+
+    void reset() {
+        while (depth > 0) {
+            undo();
+        }
+    }
+
+    Violation check(List<Program.Check> checks) {
+        for (Program.Check c : checks) {
+            Violation v = c.check(mem);
+            if (v != null) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    /** The violation of a state where no thread can move, or null if every thread finished. */
+    Violation deadlock() {
+        StringBuilder sb = new StringBuilder("every unfinished thread is blocked:");
+        for (int t = 0; t < n; t++) {
+            Op op = nodes[t].op;
+            if (op != null) {
+                sb.append(' ').append(program.threads().get(t).name()).append(" waits in ").append(op.waitsFor()).append(';');
+            }
+        }
+        sb.setLength(sb.length() - 1);
+        return new Violation(Violation.DEADLOCK, sb.toString());
+    }
+
+    Schedule schedule() {
+        return new Schedule(java.util.Arrays.copyOf(path, depth));
+    }
+
+    long key(boolean withPreemptions) {
+        long k = mem.fingerprint() ^ threadHash;
+        if (withPreemptions) {
+            k ^= Hash.mix(0x632be59bd9b4e019L + last * 131L + preemptions);
+        }
+        return k;
+    }
+}

@@ -1,0 +1,26 @@
+package dev.mmcheck.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Names of the shared-memory slots. Shared by every execution of one program, so an op built in
+ * one execution addresses the same slot in all of them. Slots may be added while exploring (a
+ * page-table entry first touched): a new slot reads as zero everywhere.
+ */
+public final class Layout {
+    private final List<String> names = new ArrayList<>();
+
+    public synchronized int alloc(String name) {
+        names.add(name);
+        return names.size() - 1;
+    }
+
+    public synchronized int size() {
+        return names.size();
+    }
+
+    public synchronized String name(int slot) {
+        return names.get(slot);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.mmcheck.engine;
+
+import it.unimi.dsi.fastutil.ints.IntArrayList;
+import java.util.Arrays;
+
+/**
+ * The shared state of one execution: a vector of 64-bit slots named by a {@link Layout}.
+ *
+ * <p>It keeps an incremental fingerprint (an xor of one hash per non-zero slot), an undo log so
+ * the explorer can step back without copying, and the footprint of the step being run.
+ */
+public final class Memory {
+    private final Layout layout;
+    private long[] values;
+    private long fingerprint;
+
+    private long[] undo = new long[256]; // pairs: slot, old value
+    private int undoTop;
+
+    private final IntArrayList reads = new IntArrayList();
+    private final IntArrayList writes = new IntArrayList();
+    private Violation violation;
+
+    public Memory(Layout layout) {
+        this.layout = layout;
+        this.values = new long[Math.max(16, layout.size())];
+    }
+
+    private Memory(Memory o) {
+        this.layout = o.layout;
+        this.values = o.values.clone();
+        this.fingerprint = o.fingerprint;
+    }
+
+    /** An independent copy of the current values (no undo history). */
+    public Memory copy() {
+        return new Memory(this);
+    }
+
+    public Layout layout() {
+        return layout;
+    }
+
+    public long read(int slot) {
+        reads.add(slot);
+        return slot < values.length ? values[slot] : 0;
+    }
+
+    public void write(int slot, long value) {
+        writes.add(slot);
+        if (slot >= values.length) {
+            values = Arrays.copyOf(values, Math.max(slot + 1, values.length * 2));
+        }
+        long old = values[slot];
+        if (old == value) {
+            return;
+        }
+        if (undoTop + 2 > undo.length) {
+            undo = Arrays.copyOf(undo, undo.length * 2);
+        }
+        undo[undoTop++] = slot;
+        undo[undoTop++] = old;
+        fingerprint ^= Hash.slot(slot, old) ^ Hash.slot(slot, value);
+        values[slot] = value;
+    }
+
+    /** Reads without recording a footprint: for checks that are not part of any step. */
+    public long peek(int slot) {
+        return slot < values.length ? values[slot] : 0;
+    }
+
+    /** Called by an op that has just observed something that must never happen. */
+    public void violate(String kind, String message) {
+        if (violation == null) {
+            violation = new Violation(kind, message);
+        }
+    }
+
+    public long fingerprint() {
+        return fingerprint;
+    }
+
+    int mark() {
+        return undoTop;
+    }
+
+    void rollback(int mark) {
+        while (undoTop > mark) {
+            long old = undo[--undoTop];
+            int slot = (int) undo[--undoTop];
+            fingerprint ^= Hash.slot(slot, values[slot]) ^ Hash.slot(slot, old);
+            values[slot] = old;
+        }
+    }
+
+    /** Forget the undo history: the current values become the base of a new exploration. */
+    void commit() {
+        undoTop = 0;
+    }
+
+    void beginStep() {
+        reads.clear();
+        writes.clear();
+        violation = null;
+    }
+
+    Footprint footprint() {
+        return new Footprint(reads.toIntArray(), writes.toIntArray());
+    }
+
+    Violation takeViolation() {
+        Violation v = violation;
+        violation = null;
+        return v;
+    }
+
+    /** The non-zero slots, by name: a readable picture of the state. */
+    public String dump() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < values.length && i < layout.size(); i++) {
+            if (values[i] != 0) {
+                sb.append(layout.name(i)).append(" = ").append(values[i]).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,66 @@
+package dev.mmcheck.engine;
+
+/**
+ * How to explore.
+ *
+ * @param preemptionBound at most this many preemptions per execution; -1 for no bound
+ * @param sleepSets prune transitions already covered by an equivalent order (ignored under a preemption bound)
+ * @param stateCaching skip states already explored (64-bit fingerprints)
+ * @param stopAtFirst stop at the first violation
+ * @param kind only count violations of this kind (null: any)
+ * @param maxStates stop with INCOMPLETE after this many distinct states (0: no limit)
+ * @param maxSeconds stop with INCOMPLETE after this long (0: no limit)
+ * @param progress told how far the run is, about every 100 ms (may be null)
+ */
+public record Options(
+        int preemptionBound,
+        boolean sleepSets,
+        boolean stateCaching,
+        boolean stopAtFirst,
+        String kind,
+        long maxStates,
+        double maxSeconds,
+        Progress progress) {
+
+    public static Options exhaustive() {
+        return new Options(-1, true, true, true, null, 0, 0, null);
+    }
+
+    public Options withPreemptionBound(int b) {
+        return new Options(b, sleepSets, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, progress);
+    }
+
+    public Options withSleepSets(boolean on) {
+        return new Options(preemptionBound, on, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, progress);
+    }
+
+    public Options withStateCaching(boolean on) {
+        return new Options(preemptionBound, sleepSets, on, stopAtFirst, kind, maxStates, maxSeconds, progress);
+    }
+
+    public Options withStopAtFirst(boolean on) {
+        return new Options(preemptionBound, sleepSets, stateCaching, on, kind, maxStates, maxSeconds, progress);
+    }
+
+    public Options withKind(String k) {
+        return new Options(preemptionBound, sleepSets, stateCaching, stopAtFirst, k, maxStates, maxSeconds, progress);
+    }
+
+    public Options withBudget(long states, double seconds) {
+        return new Options(preemptionBound, sleepSets, stateCaching, stopAtFirst, kind, states, seconds, progress);
+    }
+
+    public Options withProgress(Progress p) {
+        return new Options(preemptionBound, sleepSets, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, p);
+    }
+
+    boolean sleepSetsActive() {
+        return sleepSets && preemptionBound < 0;
+    }
+
+    /** Receives running totals while exploring. */
+    @FunctionalInterface
+    public interface Progress {
+        void update(long executions, long states, long transitions, double seconds);
+    }
+}

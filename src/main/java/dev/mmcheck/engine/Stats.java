@@ -1,0 +1,11 @@
+package dev.mmcheck.engine;
+
+/**
+ * What an exploration measured.
+ *
+ * @param executions complete executions reached (every thread finished, deadlocked or failed)
+ * @param states distinct states visited (by fingerprint; 0 without state caching)
+ * @param transitions steps executed in all
+ * @param maxDepth the longest execution, in steps
+ */
+public record Stats(long executions, long states, long transitions, int maxDepth, double seconds) {}

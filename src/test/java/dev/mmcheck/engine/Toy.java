@@ -1,0 +1,35 @@
+package dev.mmcheck.engine;
+
+/** Minimal shared variables and locks over the engine API, for engine tests. */
+final class Toy {
+    private Toy() {}
+
+    static Op read(int slot) {
+        return new Op() {
+            public long run(Memory m) { return m.read(slot); }
+            public String describe(long r) { return "read x" + slot + " = " + r; }
+        };
+    }
+
+    static Op write(int slot, long v) {
+        return new Op() {
+            public long run(Memory m) { m.write(slot, v); return 0; }
+            public String describe(long r) { return "x" + slot + " = " + v; }
+        };
+    }
+
+    static Op lock(int slot) {
+        return new Op() {
+            public boolean enabled(Memory m) { return m.read(slot) == 0; }
+            public long run(Memory m) { m.write(slot, 1); return 0; }
+            public String describe(long r) { return "lock L" + slot; }
+        };
+    }
+
+    static Op unlock(int slot) {
+        return new Op() {
+            public long run(Memory m) { m.write(slot, 0); return 0; }
+            public String describe(long r) { return "unlock L" + slot; }
+        };
+    }
+}
