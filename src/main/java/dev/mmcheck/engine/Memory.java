@@ -108,7 +108,8 @@ public final class Memory {
         return new Footprint(reads.toIntArray(), writes.toIntArray());
     }
 
-    Violation takeViolation() {
+    /** The violation raised by the step just run, if any, and forget it. */
+    public Violation takeViolation() {
         Violation v = violation;
         violation = null;
         return v;

@@ -1,0 +1,253 @@
+package dev.mmcheck.mm;
+
+import dev.mmcheck.engine.Layout;
+import dev.mmcheck.engine.Memory;
+import dev.mmcheck.engine.Op;
+import dev.mmcheck.engine.Steps;
+import dev.mmcheck.engine.Violation;
+import dev.mmcheck.mm.paths.Mmap;
+import dev.mmcheck.mm.paths.MmMemory;
+import dev.mmcheck.mm.paths.Mremap;
+import dev.mmcheck.mm.paths.PageAlloc;
+import dev.mmcheck.mm.paths.PageVmaMapped;
+import dev.mmcheck.mm.paths.Rmap;
+import dev.mmcheck.mm.paths.Swap;
+import dev.mmcheck.mm.paths.TlbFlush;
+import dev.mmcheck.mm.paths.User;
+import dev.mmcheck.mm.paths.Vmscan;
+import dev.mmcheck.mm.types.AnonVma;
+import dev.mmcheck.mm.types.Lru;
+import dev.mmcheck.mm.types.MmStruct;
+import dev.mmcheck.mm.types.Page;
+import dev.mmcheck.mm.types.PageTable;
+import dev.mmcheck.mm.types.Pgtable;
+import dev.mmcheck.mm.types.SwapSpace;
+import dev.mmcheck.mm.types.Tlb;
+import dev.mmcheck.mm.types.Vma;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.function.LongFunction;
+
+/**
+ * The modelled machine: every kernel object (in fixed pools), the kernel's code (one object per
+ * source file, named after it), and the thread that is running. Kernel code reaches shared state
+ * only through {@link #step} and {@link #load}; each call is one step the explorer can interleave.
+ *
+ * <p>Before exploration, the scenario's set-up runs the same code sequentially on a pseudo-CPU:
+ * its steps apply at once to {@link #memory}, which then becomes the initial state.
+ */
+public final class Kernel {
+    public final Config config;
+    private final Set<Patch> patches;
+    public final Layout layout = new Layout();
+    public final Memory memory;
+    public final int cpus;
+    public final int setupCpu;
+
+    private final Page[] pages;
+    private final PageTable[] tables;
+    private final Vma[] vmas;
+    private final MmStruct[] mms;
+    private final AnonVma[] anonVmas;
+    private final Tlb[] tlbs;
+    public final Lru lru;
+    public final SwapSpace swap;
+    private final MmStruct[] cpuMm;
+
+    public final Rmap rmap = new Rmap(this);
+    public final PageVmaMapped pageVmaMapped = new PageVmaMapped(this);
+    public final Mremap mremap = new Mremap(this);
+    public final Mmap mmap = new Mmap(this);
+    public final MmMemory memoryC = new MmMemory(this);
+    public final Vmscan vmscan = new Vmscan(this);
+    public final Swap swapC = new Swap(this);
+    public final PageAlloc pageAlloc = new PageAlloc(this);
+    public final TlbFlush tlbFlush = new TlbFlush(this);
+    public final User user = new User(this);
+
+    private Steps current;
+
+    public Kernel(Config config, Set<Patch> patches, Sizes sizes, int cpus) {
+        this.config = config;
+        this.patches = patches.isEmpty() ? EnumSet.noneOf(Patch.class) : EnumSet.copyOf(patches);
+        this.cpus = cpus;
+        this.setupCpu = cpus;
+        pages = new Page[sizes.pages()];
+        for (int i = 0; i < pages.length; i++) {
+            pages[i] = new Page(this, i);
+        }
+        vmas = new Vma[sizes.vmas()];
+        for (int i = 0; i < vmas.length; i++) {
+            vmas[i] = new Vma(this, i);
+        }
+        anonVmas = new AnonVma[sizes.anonVmas()];
+        for (int i = 0; i < anonVmas.length; i++) {
+            anonVmas[i] = new AnonVma(this, i);
+        }
+        tlbs = new Tlb[cpus];
+        for (int i = 0; i < cpus; i++) {
+            tlbs[i] = new Tlb(this, i);
+        }
+        lru = new Lru(this);
+        swap = new SwapSpace(this, sizes.swapSlots());
+        // Each mm owns its PGD from birth (mm_alloc -> pgd_alloc); the other tables are pooled per level.
+        mms = new MmStruct[sizes.mms()];
+        tables = new PageTable[sizes.mms() + sizes.pudTables() + sizes.pmdTables() + sizes.pteTables()];
+        int id = 0;
+        for (int i = 0; i < mms.length; i++, id++) {
+            tables[id] = new PageTable(this, id, Pgtable.Level.PGD);
+            mms[i] = new MmStruct(this, i, tables[id]);
+        }
+        for (int i = 0; i < sizes.pudTables(); i++, id++) {
+            tables[id] = new PageTable(this, id, Pgtable.Level.PUD);
+        }
+        for (int i = 0; i < sizes.pmdTables(); i++, id++) {
+            tables[id] = new PageTable(this, id, Pgtable.Level.PMD);
+        }
+        for (int i = 0; i < sizes.pteTables(); i++, id++) {
+            tables[id] = new PageTable(this, id, Pgtable.Level.PTE);
+        }
+        cpuMm = new MmStruct[cpus + 1];
+        memory = new Memory(layout);
+        for (MmStruct mm : mms) {
+            memory.write(mm.pgd.allocated, 1);
+        }
+    }
+
+    public boolean has(Patch p) {
+        return patches.contains(p);
+    }
+
+    public Set<Patch> patches() {
+        return EnumSet.copyOf(patches.isEmpty() ? EnumSet.noneOf(Patch.class) : patches);
+    }
+
+    // ---- the running thread -------------------------------------------------------------
+
+    /** Called at the start of each model thread's body: steps now go to the explorer. */
+    public void enter(Steps steps) {
+        this.current = steps;
+    }
+
+    /** Back to set-up mode: steps apply directly to {@link #memory}. */
+    public void leave() {
+        this.current = null;
+    }
+
+    /** The CPU running the current code (the set-up pseudo-CPU outside exploration). */
+    public int cpu() {
+        return current == null ? setupCpu : current.self();
+    }
+
+    /** current->mm of the task on this CPU. */
+    public MmStruct currentMm() {
+        return cpuMm[cpu()];
+    }
+
+    public void setCpuMm(int cpu, MmStruct mm) {
+        cpuMm[cpu] = mm;
+    }
+
+    /** The TLB of the running CPU, or null during set-up (set-up accesses are not cached). */
+    public Tlb tlb() {
+        return current == null ? null : tlbs[current.self()];
+    }
+
+    public Tlb[] tlbs() {
+        return tlbs;
+    }
+
+    // ---- steps -----------------------------------------------------------------------------
+
+    /** One step with no result worth showing. {@code guard} (may be null) must hold for it to run. */
+    public void step(String text, KStep.Guard guard, KStep.Effect effect) {
+        run(new KStep(text, guard, effect, null));
+    }
+
+    /** One step whose result the code uses; {@code shown} renders it in traces. */
+    public long load(String text, KStep.Effect effect, LongFunction<String> shown) {
+        return run(new KStep(text, null, effect, shown));
+    }
+
+    private long run(Op op) {
+        if (current != null) {
+            return current.step(op);
+        }
+        if (!op.enabled(memory)) {
+            throw new SetupError("set-up would block at " + op.waitsFor());
+        }
+        long r = op.run(memory);
+        Violation v = memory.takeViolation();
+        if (v != null) {
+            throw new SetupError("set-up broke a rule at " + op.describe(r) + ": " + v);
+        }
+        return r;
+    }
+
+    /** BUG_ON(cond) at {@code site}: ends the execution as a violation. */
+    public void bugOn(boolean cond, String site, String what) {
+        if (!cond) {
+            return;
+        }
+        if (current == null) {
+            throw new SetupError("BUG at " + site + ": " + what);
+        }
+        current.fail(Kinds.BUG_ON, site + ": " + what);
+    }
+
+    // ---- objects ---------------------------------------------------------------------------
+
+    public Page page(int pfn) {
+        return pages[pfn];
+    }
+
+    public int pageCount() {
+        return pages.length;
+    }
+
+    public PageTable table(int id) {
+        return tables[id];
+    }
+
+    public int tableCount() {
+        return tables.length;
+    }
+
+    public Vma vma(int id) {
+        return vmas[id];
+    }
+
+    public int vmaCount() {
+        return vmas.length;
+    }
+
+    public MmStruct mm(int id) {
+        return mms[id];
+    }
+
+    public int mmCount() {
+        return mms.length;
+    }
+
+    public AnonVma anonVma(int id) {
+        return anonVmas[id];
+    }
+
+    public int anonVmaCount() {
+        return anonVmas.length;
+    }
+
+    public String mappingName(long mapping) {
+        if (mapping == 0) {
+            return "NULL";
+        }
+        if ((mapping & Page.MAPPING_ANON) != 0) {
+            return "anon_vma" + ((mapping & ~Page.MAPPING_ANON) - 1);
+        }
+        return "mapping " + mapping;
+    }
+
+    public static String yesNo(long r) {
+        return r != 0 ? "yes" : "no";
+    }
+}

@@ -1,0 +1,17 @@
+package dev.mmcheck.mm;
+
+/** The violation kinds the mm model reports. Stable names: tests and other tools match on them. */
+public final class Kinds {
+    private Kinds() {}
+
+    /** A TLB entry, or a user access through one, translates to a page that has been freed. */
+    public static final String STALE_TLB = "STALE_TLB";
+    /** The page allocator's free-time checks failed ("BUG: Bad page state"); the message gives the reason. */
+    public static final String BAD_PAGE = "BAD_PAGE";
+    /** A BUG_ON / VM_BUG_ON of the modelled code fired; the message names the site. */
+    public static final String BUG_ON = "BUG_ON";
+    /** A page-table page was read, locked or written after it was freed. */
+    public static final String PGTABLE_UAF = "PGTABLE_UAF";
+    /** Every unfinished CPU waits for a lock. */
+    public static final String DEADLOCK = dev.mmcheck.engine.Violation.DEADLOCK;
+}

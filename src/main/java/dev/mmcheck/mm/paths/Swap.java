@@ -1,0 +1,180 @@
+package dev.mmcheck.mm.paths;
+
+import dev.mmcheck.engine.Memory;
+import dev.mmcheck.mm.Kernel;
+import dev.mmcheck.mm.Mirrors;
+import dev.mmcheck.mm.types.Lru;
+import dev.mmcheck.mm.types.Page;
+import dev.mmcheck.mm.types.PageFlags;
+import dev.mmcheck.mm.types.SwapSpace;
+import dev.mmcheck.mm.types.Vma;
+
+/**
+ * mm/swap.c, mm/swap_state.c and mm/swapfile.c: page references and LRU insertion, the swap
+ * cache, and swap slot counts. LRU additions go straight to the list under lru_lock (the per-CPU
+ * pagevecs that batch them in the kernel are drained at once).
+ */
+public final class Swap {
+    private final Kernel k;
+
+    public Swap(Kernel k) {
+        this.k = k;
+    }
+
+    /** put_page: drop a reference; the last one frees the page (__put_page). */
+    @Mirrors(value = "put_page", file = "include/linux/mm.h", version = "5.12.9")
+    public void putPage(Page page) {
+        boolean last = k.load("put_page_testzero(" + page.name() + ")", m -> {
+            long c = m.read(page.refcount) - 1;
+            m.write(page.refcount, c);
+            return c == 0 ? 1 : 0;
+        }, r -> r == 1 ? "last reference" : "still referenced") == 1;
+        if (last) {
+            pageCacheRelease(page);
+            k.pageAlloc.freeUnrefPage(page);
+        }
+    }
+
+    /** __page_cache_release: take a dying page off its LRU list. */
+    @Mirrors(value = "__page_cache_release", file = "mm/swap.c", version = "5.12.9")
+    void pageCacheRelease(Page page) {
+        if (page.testFlag(PageFlags.PG_lru)) {
+            k.lru.lruLock.lock();
+            k.step("del_page_from_lru_list(" + page.name() + ")", null, m -> {
+                m.write(page.flags, m.read(page.flags)
+                        & ~(PageFlags.bit(PageFlags.PG_lru) | PageFlags.bit(PageFlags.PG_active) | PageFlags.bit(PageFlags.PG_unevictable)));
+                m.write(page.lru, Lru.NONE);
+                return 0;
+            });
+            k.lru.lruLock.unlock();
+        }
+    }
+
+    /** lru_cache_add_inactive_or_unevictable, with the pagevec drained at once. */
+    @Mirrors(value = "lru_cache_add_inactive_or_unevictable", file = "mm/swap.c", version = "5.12.9")
+    public void lruCacheAddInactiveOrUnevictable(Page page, Vma vma) {
+        k.lru.lruLock.lock();
+        k.step("add_page_to_lru_list(" + page.name() + ", inactive_anon)", null, m -> {
+            m.write(page.flags, m.read(page.flags) | PageFlags.bit(PageFlags.PG_lru));
+            m.write(page.lru, Lru.INACTIVE_ANON);
+            return 0;
+        });
+        k.lru.lruLock.unlock();
+    }
+
+    // ---- swap slots and the swap cache ----------------------------------------------------------
+
+    /** add_to_swap: a swap slot for the page and the page in the swap cache (one more reference). */
+    @Mirrors(value = "add_to_swap", file = "mm/swap_state.c", version = "5.12.9")
+    public boolean addToSwap(Page page) {
+        SwapSpace s = k.swap;
+        long slot = k.load("get_swap_page() + add_to_swap_cache(" + page.name() + ")", m -> {
+            for (int i = 0; i < s.map.length; i++) {
+                if (m.read(s.map[i]) == 0 && m.read(s.cache[i]) == 0) {
+                    m.write(s.cache[i], page.pfn + 1);
+                    m.write(page.refcount, m.read(page.refcount) + 1);
+                    m.write(page.flags, m.read(page.flags) | PageFlags.bit(PageFlags.PG_swapcache) | PageFlags.bit(PageFlags.PG_dirty));
+                    m.write(page.privateSlot, i);
+                    return i;
+                }
+            }
+            return -1;
+        }, r -> r < 0 ? "no swap space" : "swap slot " + r);
+        return slot >= 0;
+    }
+
+    /** swap_duplicate: one more swap pte will refer to the slot. */
+    @Mirrors(value = "swap_duplicate", file = "mm/swapfile.c", version = "5.12.9")
+    public boolean swapDuplicate(int slot) {
+        k.step("swap_duplicate(swap slot " + slot + ")", null, m -> {
+            m.write(k.swap.map[slot], m.read(k.swap.map[slot]) + 1);
+            return 0;
+        });
+        return true;
+    }
+
+    /** swap_free: a swap pte referring to the slot is gone. */
+    @Mirrors(value = "swap_free", file = "mm/swapfile.c", version = "5.12.9")
+    public void swapFree(int slot) {
+        k.step("swap_free(swap slot " + slot + ")", null, m -> {
+            m.write(k.swap.map[slot], m.read(k.swap.map[slot]) - 1);
+            return 0;
+        });
+    }
+
+    /** free_swap_and_cache: swap_free, and drop the swap-cache page if nothing else needs it. */
+    @Mirrors(value = "free_swap_and_cache", file = "mm/swapfile.c", version = "5.12.9")
+    public void freeSwapAndCache(int slot) {
+        swapFree(slot);
+        Page page = lookupSwapCache(slot);
+        if (page == null) {
+            return;
+        }
+        if (page.trylock()) {
+            tryToFreeSwap(page);
+            page.unlock();
+        }
+        putPage(page);
+    }
+
+    /** lookup_swap_cache: the cached page with a reference taken, unless it is being freed. */
+    @Mirrors(value = "lookup_swap_cache", file = "mm/swap_state.c", version = "5.12.9")
+    public Page lookupSwapCache(int slot) {
+        long pfn1 = k.load("lookup_swap_cache(swap slot " + slot + ")", m -> {
+            long v = m.read(k.swap.cache[slot]);
+            if (v == 0) {
+                return 0;
+            }
+            Page p = k.page((int) v - 1);
+            long c = m.read(p.refcount);
+            if (c == 0) {
+                return 0; // get_page_unless_zero failed: it is being freed
+            }
+            m.write(p.refcount, c + 1);
+            return v;
+        }, r -> r == 0 ? "miss" : "pfn " + (r - 1));
+        return pfn1 == 0 ? null : k.page((int) pfn1 - 1);
+    }
+
+    /** swapin_readahead of one page: a new page in the swap cache and on the LRU, read from the slot. */
+    @Mirrors(value = "__read_swap_cache_async", file = "mm/swap_state.c", version = "5.12.9")
+    public Page swapinReadahead(int slot, Vma vma) {
+        Page page = k.pageAlloc.allocPage();
+        k.step("add_to_swap_cache(" + page.name() + ", swap slot " + slot + ") + swap_readpage", null, m -> {
+            m.write(k.swap.cache[slot], page.pfn + 1);
+            m.write(page.refcount, m.read(page.refcount) + 1);
+            m.write(page.flags, m.read(page.flags) | PageFlags.bit(PageFlags.PG_swapcache)
+                    | PageFlags.bit(PageFlags.PG_swapbacked) | PageFlags.bit(PageFlags.PG_uptodate));
+            m.write(page.privateSlot, slot);
+            return 0;
+        });
+        lruCacheAddInactiveOrUnevictable(page, vma);
+        return page;
+    }
+
+    /** try_to_free_swap: once no swap pte refers to the slot, the page leaves the swap cache. Page locked. */
+    @Mirrors(value = "try_to_free_swap", file = "mm/swapfile.c", version = "5.12.9")
+    public void tryToFreeSwap(Page page) {
+        boolean freed = k.load("try_to_free_swap(" + page.name() + ")", m -> {
+            if ((m.read(page.flags) & PageFlags.bit(PageFlags.PG_swapcache)) == 0) {
+                return 0;
+            }
+            int slot = (int) m.read(page.privateSlot);
+            if (m.read(k.swap.map[slot]) != 0) {
+                return 0;
+            }
+            deleteFromSwapCache(m, page, slot);
+            return 1;
+        }, Kernel::yesNo) == 1;
+        if (freed) {
+            putPage(page);
+        }
+    }
+
+    /** __delete_from_swap_cache (the swap cache's reference is dropped by the caller). */
+    void deleteFromSwapCache(Memory m, Page page, int slot) {
+        m.write(page.flags, m.read(page.flags) & ~PageFlags.bit(PageFlags.PG_swapcache));
+        m.write(page.privateSlot, 0);
+        m.write(k.swap.cache[slot], 0);
+    }
+}

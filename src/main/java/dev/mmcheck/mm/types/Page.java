@@ -1,0 +1,147 @@
+package dev.mmcheck.mm.types;
+
+import static dev.mmcheck.mm.types.PageFlags.bit;
+
+import dev.mmcheck.mm.Kernel;
+
+/**
+ * struct page of a data page. Fields are slots; each method that touches one is one step.
+ * {@code mapcount} holds page_mapcount() (the kernel's _mapcount + 1).
+ */
+public final class Page {
+    /** page->mapping low bit PAGE_MAPPING_ANON; the rest names an anon_vma (or an address_space). */
+    public static final long MAPPING_ANON = 1L << 40;
+
+    private final Kernel k;
+    public final int pfn;
+    public final int flags;
+    public final int refcount;
+    public final int mapcount;
+    public final int mapping;
+    public final int index;
+    public final int privateSlot;
+    /** Which LRU list the page is on ({@link Lru}), meaningful while PG_lru is set. */
+    public final int lru;
+    /** 1 while allocated, 0 while on the free lists. */
+    public final int allocated;
+
+    public Page(Kernel k, int pfn) {
+        this.k = k;
+        this.pfn = pfn;
+        String n = "page" + pfn;
+        this.flags = k.layout.alloc(n + ".flags");
+        this.refcount = k.layout.alloc(n + "._refcount");
+        this.mapcount = k.layout.alloc(n + ".mapcount");
+        this.mapping = k.layout.alloc(n + ".mapping");
+        this.index = k.layout.alloc(n + ".index");
+        this.privateSlot = k.layout.alloc(n + ".private");
+        this.lru = k.layout.alloc(n + ".lru");
+        this.allocated = k.layout.alloc(n + ".allocated");
+    }
+
+    public String name() {
+        return "pfn " + pfn;
+    }
+
+    public boolean testFlag(int flag) {
+        return k.load("Page" + cap(flag) + "(" + name() + ")", m -> (m.read(flags) >>> flag) & 1, Kernel::yesNo) == 1;
+    }
+
+    public void setFlag(int flag) {
+        k.step("SetPage" + cap(flag) + "(" + name() + ")", null, m -> {
+            m.write(flags, m.read(flags) | bit(flag));
+            return 0;
+        });
+    }
+
+    public void clearFlag(int flag) {
+        k.step("ClearPage" + cap(flag) + "(" + name() + ")", null, m -> {
+            m.write(flags, m.read(flags) & ~bit(flag));
+            return 0;
+        });
+    }
+
+    /** Atomic test-and-set; returns the old bit. */
+    public boolean testSetFlag(int flag) {
+        return k.load("TestSetPage" + cap(flag) + "(" + name() + ")", m -> {
+            long f = m.read(flags);
+            m.write(flags, f | bit(flag));
+            return (f >>> flag) & 1;
+        }, r -> r == 1 ? "was set" : "was clear") == 1;
+    }
+
+    /** Atomic test-and-clear; returns the old bit. */
+    public boolean testClearFlag(int flag) {
+        return k.load("TestClearPage" + cap(flag) + "(" + name() + ")", m -> {
+            long f = m.read(flags);
+            m.write(flags, f & ~bit(flag));
+            return (f >>> flag) & 1;
+        }, r -> r == 1 ? "was set" : "was clear") == 1;
+    }
+
+    /** lock_page: sleeps until PG_locked is clear, then sets it. */
+    public void lock() {
+        k.step("lock_page(" + name() + ")", m -> (m.read(flags) & bit(PageFlags.PG_locked)) == 0, m -> {
+            m.write(flags, m.read(flags) | bit(PageFlags.PG_locked));
+            return 0;
+        });
+    }
+
+    public boolean trylock() {
+        return k.load("trylock_page(" + name() + ")", m -> {
+            long f = m.read(flags);
+            m.write(flags, f | bit(PageFlags.PG_locked));
+            return (f >>> PageFlags.PG_locked) & 1;
+        }, r -> r == 0 ? "locked" : "busy") == 0;
+    }
+
+    public void unlock() {
+        k.step("unlock_page(" + name() + ")", null, m -> {
+            m.write(flags, m.read(flags) & ~bit(PageFlags.PG_locked));
+            return 0;
+        });
+    }
+
+    public long readMapcount() {
+        return k.load("page_mapcount(" + name() + ")", m -> m.read(mapcount), Long::toString);
+    }
+
+    public long readMapping() {
+        return k.load("page->mapping of " + name(), m -> m.read(mapping), k::mappingName);
+    }
+
+    public long readIndex() {
+        return k.load("page->index of " + name(), m -> m.read(index), Long::toString);
+    }
+
+    public long readPrivate() {
+        return k.load("page_private(" + name() + ")", m -> m.read(privateSlot), Long::toString);
+    }
+
+    /** get_page: take a reference. */
+    public void get() {
+        k.step("get_page(" + name() + ")", null, m -> {
+            m.write(refcount, m.read(refcount) + 1);
+            return 0;
+        });
+    }
+
+    private static String cap(int flag) {
+        String n = PageFlags.name(flag);
+        if (n.equals("lru")) {
+            return "LRU";
+        }
+        if (n.equals("swapcache")) {
+            return "SwapCache";
+        }
+        if (n.equals("swapbacked")) {
+            return "SwapBacked";
+        }
+        return Character.toUpperCase(n.charAt(0)) + n.substring(1);
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}

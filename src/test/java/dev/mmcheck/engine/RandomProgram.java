@@ -1,0 +1,336 @@
+package dev.mmcheck.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.Tuple;
+
+/**
+ * A small random multi-threaded program, kept as data so that it can be both compiled to the
+ * engine's API ({@link #compile()}) and interpreted independently ({@link NaiveEnumerator}).
+ *
+ * <p>Shared slots: variables {@code x0..x(vars-1)} are slots {@code 0..vars-1}, locks
+ * {@code L0..L(locks-1)} follow them. Each thread has {@link #REGS} registers, all zero at start.
+ *
+ * @param init initial values of the variables
+ * @param threads each thread's code
+ * @param stepVar the step check (made in the initial state and after every step) fails, kind
+ *     {@link #INVARIANT}, when this variable equals {@code stepValue}; -1 for no step check
+ * @param checkVar the final check fails (kind {@link #FINAL}) when this variable ends equal to
+ *     {@code checkValue}; -1 for no final check
+ */
+record RandomProgram(
+        int vars,
+        int locks,
+        List<Long> init,
+        List<List<Instr>> threads,
+        int stepVar,
+        long stepValue,
+        int checkVar,
+        long checkValue) {
+
+    static final int REGS = 2;
+    static final String ASSERT = "ASSERT";
+    static final String FINAL = "FINAL";
+    static final String INVARIANT = "INVARIANT";
+    static final List<String> KINDS = List.of(ASSERT, INVARIANT, Violation.DEADLOCK, FINAL);
+    /** The kinds a step can end in (the others end an execution where no thread can move). */
+    static final List<String> STEP_KINDS = List.of(ASSERT, INVARIANT);
+
+    /** Upper bound on the number of interleavings (ignoring blocking) of a generated program. */
+    static final double MAX_INTERLEAVINGS = 6000;
+
+    enum Kind {
+        /** reg[b] := x[a] */
+        READ,
+        /** x[a] := b */
+        WRITE_CONST,
+        /** x[a] := reg[b] + 1 */
+        WRITE_INC,
+        /** lock L[a] (waits while held) */
+        LOCK,
+        /** unlock L[a] */
+        UNLOCK,
+        /** fail("ASSERT") when reg[a] == b; not a step */
+        ASSERT
+    }
+
+    record Instr(Kind kind, int a, long b) {
+        boolean isStep() {
+            return kind != Kind.ASSERT;
+        }
+
+        @Override
+        public String toString() {
+            return switch (kind) {
+                case READ -> "r" + b + "=x" + a;
+                case WRITE_CONST -> "x" + a + "=" + b;
+                case WRITE_INC -> "x" + a + "=r" + b + "+1";
+                case LOCK -> "lock L" + a;
+                case UNLOCK -> "unlock L" + a;
+                case ASSERT -> "assert r" + a + "!=" + b;
+            };
+        }
+    }
+
+    int slots() {
+        return vars + locks;
+    }
+
+    int varSlot(int v) {
+        return v;
+    }
+
+    int lockSlot(int l) {
+        return vars + l;
+    }
+
+    /** The same program without its assertions and its step check: no step can fail. */
+    RandomProgram withoutStepFailures() {
+        List<List<Instr>> code = threads.stream()
+                .map(c -> c.stream().filter(Instr::isStep).toList())
+                .toList();
+        return new RandomProgram(vars, locks, init, code, -1, 0, checkVar, checkValue);
+    }
+
+    /** Whether the step check fails in the initial state. */
+    boolean initialStateFails() {
+        return stepVar >= 0 && init.get(stepVar) == stepValue;
+    }
+
+    int[] stepsPerThread() {
+        int[] s = new int[threads.size()];
+        for (int t = 0; t < s.length; t++) {
+            s[t] = (int) threads.get(t).stream().filter(Instr::isStep).count();
+        }
+        return s;
+    }
+
+    int totalSteps() {
+        int n = 0;
+        for (int s : stepsPerThread()) {
+            n += s;
+        }
+        return n;
+    }
+
+    static double interleavings(int[] steps) {
+        double r = 1;
+        int sum = 0;
+        for (int s : steps) {
+            for (int i = 1; i <= s; i++) {
+                sum++;
+                r = r * sum / i;
+            }
+        }
+        return r;
+    }
+
+    /** The same program over the engine's API. */
+    Program compile() {
+        Layout layout = new Layout();
+        for (int v = 0; v < vars; v++) {
+            layout.alloc("x" + v);
+        }
+        for (int l = 0; l < locks; l++) {
+            layout.alloc("L" + l);
+        }
+        Memory initial = new Memory(layout);
+        for (int v = 0; v < vars; v++) {
+            initial.write(varSlot(v), init.get(v));
+        }
+        List<ThreadSpec> specs = new ArrayList<>();
+        for (int t = 0; t < threads.size(); t++) {
+            specs.add(new ThreadSpec("T" + t, body(threads.get(t))));
+        }
+        List<Program.Check> steps = new ArrayList<>();
+        if (stepVar >= 0) {
+            int slot = varSlot(stepVar);
+            long bad = stepValue;
+            steps.add(m -> m.peek(slot) == bad ? new Violation(INVARIANT, "x" + stepVar + " == " + bad) : null);
+        }
+        List<Program.Check> finals = new ArrayList<>();
+        if (checkVar >= 0) {
+            int slot = varSlot(checkVar);
+            long bad = checkValue;
+            finals.add(m -> m.peek(slot) == bad ? new Violation(FINAL, "x" + checkVar + " == " + bad) : null);
+        }
+        return new Program(initial, specs, steps, finals);
+    }
+
+    /** Thread code: deterministic in its step results, all of its state in local variables. */
+    private ThreadSpec.Body body(List<Instr> code) {
+        return s -> {
+            long[] regs = new long[REGS];
+            for (Instr in : code) {
+                switch (in.kind()) {
+                    case READ -> regs[(int) in.b()] = s.step(Toy.read(varSlot(in.a())));
+                    case WRITE_CONST -> s.step(Toy.write(varSlot(in.a()), in.b()));
+                    case WRITE_INC -> s.step(Toy.write(varSlot(in.a()), regs[(int) in.b()] + 1));
+                    case LOCK -> s.step(Toy.lock(lockSlot(in.a())));
+                    case UNLOCK -> s.step(Toy.unlock(lockSlot(in.a())));
+                    case ASSERT -> {
+                        if (regs[in.a()] == in.b()) {
+                            s.fail(ASSERT, "T" + s.self() + ": r" + in.a() + " == " + in.b());
+                            return;
+                        }
+                    }
+                }
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("vars=").append(vars).append(" init=").append(init)
+                .append(" locks=").append(locks);
+        if (stepVar >= 0) {
+            sb.append(" always: x").append(stepVar).append("!=").append(stepValue);
+        }
+        if (checkVar >= 0) {
+            sb.append(" final: x").append(checkVar).append("!=").append(checkValue);
+        }
+        for (int t = 0; t < threads.size(); t++) {
+            sb.append("\n  T").append(t).append(": ").append(threads.get(t));
+        }
+        return sb.toString();
+    }
+
+    // ------------------------------------------------------------------ generation
+
+    /** A thread before it is laid out: plain ops, and locks (taken in order) around ops[from, to). */
+    private record Plan(List<Instr> ops, int from, int to, List<Integer> lockOrder) {
+        int steps() {
+            return (int) ops.stream().filter(Instr::isStep).count() + 2 * lockOrder.size();
+        }
+
+        Plan dropLast() {
+            if (ops.size() > 1) {
+                List<Instr> fewer = ops.subList(0, ops.size() - 1);
+                return new Plan(fewer, Math.min(from, fewer.size()), Math.min(to, fewer.size()), lockOrder);
+            }
+            if (!lockOrder.isEmpty()) {
+                return new Plan(ops, from, to, lockOrder.subList(0, lockOrder.size() - 1));
+            }
+            return this;
+        }
+
+        List<Instr> layOut() {
+            List<Instr> code = new ArrayList<>(ops.subList(0, from));
+            for (int l : lockOrder) {
+                code.add(new Instr(Kind.LOCK, l, 0));
+            }
+            code.addAll(ops.subList(from, to));
+            for (int i = lockOrder.size() - 1; i >= 0; i--) {
+                code.add(new Instr(Kind.UNLOCK, lockOrder.get(i), 0));
+            }
+            code.addAll(ops.subList(to, ops.size()));
+            return code;
+        }
+    }
+
+    /**
+     * Programs of 2–4 threads of 1–5 ops over 1–3 variables and 1–2 locks, trimmed (ops dropped
+     * from the end of the longest thread) until they have at most {@link #MAX_INTERLEAVINGS}
+     * interleavings, so that the naive enumeration stays cheap.
+     *
+     * @param initialFailures whether the initial state may fail: a thread may assert before its
+     *     first step, the step check may fail in the initial state
+     */
+    static Arbitrary<RandomProgram> arbitrary(boolean initialFailures) {
+        return Combinators.combine(
+                        Arbitraries.integers().between(1, 3),
+                        Arbitraries.integers().between(1, 2),
+                        Arbitraries.integers().between(2, 4))
+                .as(Tuple::of)
+                .flatMap(shape -> {
+                    int nv = shape.get1();
+                    int nl = shape.get2();
+                    int nt = shape.get3();
+                    int maxOps = nt == 2 ? 5 : nt == 3 ? 4 : 3;
+                    Arbitrary<List<Plan>> plans = plan(nv, nl, maxOps, initialFailures).list().ofSize(nt);
+                    Arbitrary<List<Long>> init = Arbitraries.frequencyOf(
+                                    Tuple.of(3, Arbitraries.just(0L)), Tuple.of(1, Arbitraries.just(1L)))
+                            .list().ofSize(nv);
+                    Arbitrary<Integer> stepVar = Arbitraries.frequencyOf(
+                            Tuple.of(2, Arbitraries.just(-1)), Tuple.of(1, Arbitraries.integers().between(0, nv - 1)));
+                    Arbitrary<Integer> checkVar = Arbitraries.oneOf(
+                            Arbitraries.just(-1), Arbitraries.integers().between(0, nv - 1));
+                    Arbitrary<Long> value = Arbitraries.longs().between(0, 3);
+                    return Combinators.combine(plans, init, stepVar, value, checkVar, value)
+                            .as((ps, in, sv, sval, cv, cval) -> {
+                                // Without initial failures, a step check that fails at once is dropped.
+                                int sv2 = !initialFailures && sv >= 0 && in.get(sv) == sval ? -1 : sv;
+                                return build(nv, nl, ps, in, sv2, sval, cv, cval);
+                            });
+                });
+    }
+
+    private static RandomProgram build(
+            int nv, int nl, List<Plan> plans, List<Long> init, int stepVar, long stepValue, int checkVar, long checkValue) {
+        List<Plan> ps = new ArrayList<>(plans);
+        while (true) {
+            int[] steps = ps.stream().mapToInt(Plan::steps).toArray();
+            if (interleavings(steps) <= MAX_INTERLEAVINGS) {
+                break;
+            }
+            int longest = 0;
+            for (int t = 1; t < steps.length; t++) {
+                if (steps[t] > steps[longest]) {
+                    longest = t;
+                }
+            }
+            Plan shorter = ps.get(longest).dropLast();
+            if (shorter == ps.get(longest)) {
+                break;
+            }
+            ps.set(longest, shorter);
+        }
+        List<List<Instr>> code = ps.stream().map(Plan::layOut).toList();
+        return new RandomProgram(nv, nl, List.copyOf(init), code, stepVar, stepValue, checkVar, checkValue);
+    }
+
+    private static Arbitrary<Plan> plan(int nv, int nl, int maxOps, boolean rootAsserts) {
+        Arbitrary<Instr> step = step(nv);
+        Arbitrary<Instr> any = Arbitraries.frequencyOf(Tuple.of(5, step), Tuple.of(1, assertion()));
+        Arbitrary<Instr> first = rootAsserts ? any : step;
+        Arbitrary<List<Instr>> ops = Combinators.combine(first, any.list().ofMinSize(0).ofMaxSize(maxOps - 1))
+                .as((f, rest) -> {
+                    List<Instr> l = new ArrayList<>();
+                    l.add(f);
+                    l.addAll(rest);
+                    return l;
+                });
+        Arbitrary<List<Integer>> lockOrder = nl == 1
+                ? Arbitraries.frequencyOf(Tuple.of(1, Arbitraries.just(List.of())), Tuple.of(1, Arbitraries.just(List.of(0))))
+                : Arbitraries.frequencyOf(
+                        Tuple.of(2, Arbitraries.just(List.of())),
+                        Tuple.of(1, Arbitraries.just(List.of(0))),
+                        Tuple.of(1, Arbitraries.just(List.of(1))),
+                        Tuple.of(3, Arbitraries.just(List.of(0, 1))),
+                        Tuple.of(3, Arbitraries.just(List.of(1, 0))));
+        Arbitrary<Integer> pos = Arbitraries.integers().between(0, maxOps);
+        return Combinators.combine(ops, pos, pos, lockOrder).as((o, p, q, lo) -> {
+            int from = Math.min(Math.min(p, q), o.size());
+            int to = Math.min(Math.max(p, q), o.size());
+            return new Plan(o, from, to, lo);
+        });
+    }
+
+    private static Arbitrary<Instr> step(int nv) {
+        Arbitrary<Integer> var = Arbitraries.integers().between(0, nv - 1);
+        Arbitrary<Long> reg = Arbitraries.longs().between(0, REGS - 1);
+        Arbitrary<Instr> read = Combinators.combine(var, reg).as((v, r) -> new Instr(Kind.READ, v, r));
+        Arbitrary<Instr> writeConst = Combinators.combine(var, Arbitraries.longs().between(0, 2))
+                .as((v, c) -> new Instr(Kind.WRITE_CONST, v, c));
+        Arbitrary<Instr> writeInc = Combinators.combine(var, reg).as((v, r) -> new Instr(Kind.WRITE_INC, v, r));
+        return Arbitraries.frequencyOf(Tuple.of(4, read), Tuple.of(3, writeConst), Tuple.of(3, writeInc));
+    }
+
+    private static Arbitrary<Instr> assertion() {
+        return Combinators.combine(Arbitraries.integers().between(0, REGS - 1), Arbitraries.longs().between(0, 2))
+                .as((r, v) -> new Instr(Kind.ASSERT, r, v));
+    }
+}
