@@ -1,0 +1,223 @@
+package dev.mmcheck.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mmcheck.engine.Found;
+import dev.mmcheck.engine.Minimizer;
+import dev.mmcheck.engine.Options;
+import dev.mmcheck.engine.Result;
+import dev.mmcheck.engine.ThreadSpec;
+import dev.mmcheck.engine.Tracer;
+import dev.mmcheck.engine.Verdict;
+import dev.mmcheck.report.ColumnDiagram;
+import dev.mmcheck.report.JsonReport;
+import dev.mmcheck.report.TraceFile;
+import dev.mmcheck.report.TraceView;
+import dev.mmcheck.scenario.Catalog;
+import dev.mmcheck.scenario.Scenario;
+import dev.mmcheck.scenario.ScenarioProgram;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "check", description = "Explore every interleaving of a scenario (or a random sample) and report a"
+        + " violation as a CPU-column diagram, or what the VERIFIED verdict covers.")
+final class CheckCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SCENARIO", description = "A built-in scenario name (see 'mmcheck list') or a scenario file.")
+    String scenario;
+
+    @Option(names = {"--variant", "-V"}, paramLabel = "NAME", description = "Kernel variant to check (default: the scenario's first).")
+    String variant;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout instead of text.")
+    boolean json;
+
+    @Option(names = "--max-preemptions", paramLabel = "N", description = "Explore only executions with at most N preemptions (default: the scenario's bound, else none).")
+    Integer maxPreemptions;
+
+    @Option(names = "--random", paramLabel = "N", description = "Run N random executions instead of exploring exhaustively.")
+    Long random;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the random executions (with --random; default: from the clock, printed).")
+    Long seed;
+
+    @Option(names = "--max-seconds", paramLabel = "S", description = "Stop with INCOMPLETE after S seconds (default: no limit).")
+    Double maxSeconds;
+
+    @Option(names = "--max-states", paramLabel = "N", description = "Stop with INCOMPLETE after N distinct states (default: no limit).")
+    Long maxStates;
+
+    @Option(names = "--no-sleep-sets", description = "Explore without sleep sets (to cross-check the reduction).")
+    boolean noSleepSets;
+
+    @Option(names = "--no-state-caching", description = "Explore without the visited-state cache (to cross-check the reduction; exponential).")
+    boolean noStateCaching;
+
+    @Option(names = "--minimize-seconds", paramLabel = "S", defaultValue = "20", description = "Time spent looking for the simplest counterexample (default: ${DEFAULT-VALUE}).")
+    double minimizeSeconds;
+
+    @Option(names = "--save-trace", paramLabel = "FILE", description = "Where to save a counterexample (default: mmcheck-traces/SCENARIO-VARIANT.trace.json).")
+    Path saveTrace;
+
+    @Override
+    public Integer call() {
+        validate();
+        Scenario s = Catalog.load(scenario);
+        String v = variant != null ? variant : s.variants().get(0).name();
+        ScenarioProgram sp = ScenarioProgram.build(s, v);
+        int bound = maxPreemptions != null ? maxPreemptions : s.preemptionBound();
+        Options opts = Options.exhaustive().withPreemptionBound(bound).withSleepSets(!noSleepSets)
+                .withStateCaching(!noStateCaching)
+                .withBudget(maxStates == null ? 0 : maxStates, maxSeconds == null ? 0 : maxSeconds);
+        long usedSeed = seed != null ? seed : System.nanoTime() & 0xffffffffL;
+        Result r;
+        try (ProgressBarReporter progress = ProgressBarReporter.forTerminal(s.name() + " [" + v + "]", json)) {
+            opts = opts.withProgress(progress);
+            r = random != null ? Explore.random(sp.program, random, usedSeed, progress) : Explore.exhaustive(sp.program, opts);
+        }
+        Found found = r.found();
+        TraceView view = null;
+        Path traceFile = null;
+        if (found != null) {
+            if (minimizeSeconds > 0) {
+                Found f = found;
+                found = Explore.onBigStack(() -> Minimizer.minimize(sp.program, f, minimizeSeconds));
+            }
+            traceFile = saveTrace != null ? saveTrace : Path.of("mmcheck-traces", s.name() + "-" + v + ".trace.json");
+            save(traceFile, s, sp, found);
+            Tracer.Trace t = Traces.replay(ScenarioProgram.build(s, v), found.schedule());
+            view = Traces.view(sp, t, "./mmcheck replay " + traceFile);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(JsonReport.toJson(json(s, sp, r, view, traceFile, bound, usedSeed), true));
+        } else {
+            text(out, s, sp, r, view, bound, usedSeed);
+        }
+        return switch (r.verdict()) {
+            case VERIFIED -> Main.VERIFIED;
+            case VIOLATION -> Main.VIOLATION;
+            case INCOMPLETE -> Main.INCOMPLETE;
+        };
+    }
+
+    private void validate() {
+        if (seed != null && random == null) {
+            throw new UsageError("--seed needs --random N");
+        }
+        if (random != null && random < 1) {
+            throw new UsageError("--random must be at least 1, got " + random);
+        }
+        if (random != null && (maxPreemptions != null || noSleepSets || noStateCaching || maxStates != null)) {
+            throw new UsageError("--random cannot be combined with --max-preemptions, --max-states, --no-sleep-sets or --no-state-caching");
+        }
+        if (maxPreemptions != null && maxPreemptions < 0) {
+            throw new UsageError("--max-preemptions must be 0 or more, got " + maxPreemptions);
+        }
+        if (maxSeconds != null && maxSeconds <= 0) {
+            throw new UsageError("--max-seconds must be positive, got " + maxSeconds);
+        }
+        if (maxStates != null && maxStates < 1) {
+            throw new UsageError("--max-states must be at least 1, got " + maxStates);
+        }
+        if (maxStates != null && noStateCaching) {
+            throw new UsageError("--max-states counts cached states: it cannot be used with --no-state-caching");
+        }
+        if (minimizeSeconds < 0) {
+            throw new UsageError("--minimize-seconds must be 0 or more, got " + minimizeSeconds);
+        }
+    }
+
+    private static void save(Path file, Scenario s, ScenarioProgram sp, Found found) {
+        boolean builtin = Catalog.names().contains(s.name()) && s.source().startsWith("builtin:");
+        TraceFile tf = new TraceFile(1, s.name(), builtin ? null : Path.of(s.source()).toAbsolutePath().toString(),
+                sp.variant.name(), Map.of(), sp.program.threads().stream().map(ThreadSpec::name).toList(),
+                found.schedule().choices(), found.violation().kind(), found.violation().message());
+        try {
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+            tf.write(file);
+        } catch (IOException e) {
+            throw new UsageError("--save-trace: cannot write " + file + ": " + e.getMessage());
+        }
+    }
+
+    private String coverage(ScenarioProgram sp, Result r, int bound) {
+        if (random != null) {
+            return r.coverage();
+        }
+        return sp.program.threads().size() + " CPUs (" + String.join(", ", sp.program.threads().stream().map(ThreadSpec::name).toList())
+                + "), every interleaving of their steps (longest execution " + r.stats().maxDepth() + " steps), "
+                + (bound < 0 ? "no preemption bound" : "at most " + bound + " preemption(s)") + "; " + r.coverage().replaceFirst("^.*reduction: ", "reduction: ");
+    }
+
+    private void text(PrintWriter out, Scenario s, ScenarioProgram sp, Result r, TraceView view, int bound, long usedSeed) {
+        if (view != null) {
+            out.println(ColumnDiagram.render(view));
+            out.println();
+        }
+        out.printf("%s [%s]: %s%n", s.name(), sp.variant.name(), r.verdict());
+        switch (r.verdict()) {
+            case VERIFIED -> out.println("  No interleaving violates the model within these bounds:");
+            case INCOMPLETE -> out.println("  Stopped by a budget before exploring everything; nothing was found in what was explored:");
+            case VIOLATION -> out.println("  Found while exploring:");
+        }
+        out.println("  " + coverage(sp, r, bound));
+        out.printf("  explored %,d executions, %,d distinct states, %,d steps in %.2f s%n",
+                r.stats().executions(), r.stats().states(), r.stats().transitions(), r.stats().seconds());
+        if (random != null) {
+            out.println("  replay this sample with: --random " + random + " --seed " + usedSeed);
+        }
+    }
+
+    private ObjectNode json(Scenario s, ScenarioProgram sp, Result r, TraceView view, Path traceFile, int bound, long usedSeed) {
+        ObjectNode o = JsonReport.mapper().createObjectNode();
+        o.put("scenario", s.name());
+        o.put("variant", sp.variant.name());
+        o.put("verdict", r.verdict().name());
+        if (r.found() == null) {
+            o.putNull("violation");
+            o.putNull("trace");
+        } else {
+            ObjectNode v = o.putObject("violation");
+            v.put("kind", view.violationKind());
+            v.put("message", view.violationMessage());
+            o.set("trace", JsonReport.traceSteps(view));
+            o.put("preemptions", view.preemptions());
+            o.put("traceFile", traceFile.toString());
+            o.put("replay", view.replayCommand());
+        }
+        ObjectNode st = o.putObject("stats");
+        st.put("executions", r.stats().executions());
+        st.put("states", r.stats().states());
+        st.put("transitions", r.stats().transitions());
+        st.put("maxDepth", r.stats().maxDepth());
+        st.put("seconds", r.stats().seconds());
+        ObjectNode c = o.putObject("coverage");
+        c.put("exhaustive", random == null && r.verdict() != Verdict.INCOMPLETE);
+        c.put("threads", sp.program.threads().size());
+        c.put("maxSteps", r.stats().maxDepth());
+        if (random != null) {
+            c.put("randomExecutions", random);
+            c.put("seed", usedSeed);
+        } else if (bound < 0) {
+            c.putNull("preemptionBound");
+        } else {
+            c.put("preemptionBound", bound);
+        }
+        c.put("reduction", random != null ? "none (random sample)" : r.coverage().replaceFirst("^.*reduction: ", ""));
+        c.put("statement", coverage(sp, r, bound));
+        return o;
+    }
+}
