@@ -1,0 +1,144 @@
+package dev.mmcheck.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line's contract: exit codes, outputs, and errors that say where. */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void violationIsDrawnSavedAndReplayable() throws Exception {
+        Path trace = tmp.resolve("t.json");
+        Run r = run("check", "s003-mremap-pmd", "--variant", "before", "--save-trace", trace.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).contains("CPU0 mremap", "CPU1 reclaim", "CPU2 user", "move_normal_pmd",
+                "try_to_unmap_one", "STALE_TLB", "Replay: ./mmcheck replay " + trace);
+        assertThat(Files.exists(trace)).isTrue();
+        Run again = run("replay", trace.toString());
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.out()).contains("STALE_TLB").doesNotContain("Note:");
+    }
+
+    @Test
+    void verifiedSaysWhatItCovers() {
+        Run r = run("check", "s003-mremap-pmd", "--variant", "after");
+        assertThat(r.code()).isEqualTo(0);
+        assertThat(r.out()).contains("VERIFIED", "3 CPUs", "no preemption bound", "sleep sets", "distinct states");
+    }
+
+    @Test
+    void jsonHasTheContractFields() throws Exception {
+        Run r = run("check", "s003-mremap-pud", "--variant", "v7-pmd-ptl", "--json", "--save-trace", tmp.resolve("x.json").toString());
+        assertThat(r.code()).isEqualTo(1);
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("scenario").asText()).isEqualTo("s003-mremap-pud");
+        assertThat(j.get("variant").asText()).isEqualTo("v7-pmd-ptl");
+        assertThat(j.get("verdict").asText()).isEqualTo("VIOLATION");
+        assertThat(j.get("violation").get("kind").asText()).isEqualTo("STALE_TLB");
+        assertThat(j.get("trace").isArray()).isTrue();
+        assertThat(j.get("trace").size()).isGreaterThan(10);
+        assertThat(j.get("stats").get("executions").asLong()).isPositive();
+        assertThat(j.get("stats").get("states").asLong()).isPositive();
+        assertThat(j.get("stats").has("seconds")).isTrue();
+    }
+
+    @Test
+    void verifiedJsonHasNullViolationAndCoverage() throws Exception {
+        Run r = run("check", "s003-mremap-pmd", "--variant", "after", "--json");
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("verdict").asText()).isEqualTo("VERIFIED");
+        assertThat(j.get("violation").isNull()).isTrue();
+        assertThat(j.get("coverage").get("exhaustive").asBoolean()).isTrue();
+        assertThat(j.get("coverage").get("preemptionBound").isNull()).isTrue();
+        assertThat(j.get("coverage").get("threads").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void aPreemptionBoundBelowWhatTheRaceNeedsVerifiesAndSaysSo() {
+        Run r = run("check", "s003-mremap-pmd", "--variant", "before", "--max-preemptions", "1");
+        assertThat(r.code()).isEqualTo(0);
+        assertThat(r.out()).contains("at most 1 preemption(s)");
+    }
+
+    @Test
+    void randomSamplingNeverClaimsVerified() {
+        Run r = run("check", "s003-mremap-pmd", "--variant", "after", "--random", "20", "--seed", "7");
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(r.out()).contains("INCOMPLETE", "--seed 7");
+    }
+
+    @Test
+    void badInputsExitTwoAndSayWhere() throws Exception {
+        Run v = run("check", "s003-mremap-pmd", "--variant", "nosuch");
+        assertThat(v.code()).isEqualTo(2);
+        assertThat(v.err()).contains("unknown variant 'nosuch'", "before", "after").doesNotContain("Exception");
+
+        assertThat(run("check", "s003-mremap-pmd", "--max-preemptions", "-1").code()).isEqualTo(2);
+        Run seed = run("check", "s003-mremap-pmd", "--seed", "3");
+        assertThat(seed.code()).isEqualTo(2);
+        assertThat(seed.err()).contains("--seed");
+        assertThat(run("check", "s003-mremap-pmd", "--max-preemptions", "x").code()).isEqualTo(2);
+        assertThat(run("check", "no-such-scenario").err()).contains("no-such-scenario");
+
+        Path f = tmp.resolve("bad.mmc");
+        Files.writeString(f, "scenario x\nprocess P\n  mmap 0x1000 4K rx\ncpu c P\n  write 0x1000\n");
+        Run bad = run("check", f.toString());
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains(f + ":3:18:", "expected rw or ro");
+
+        Path t = tmp.resolve("trace.json");
+        Files.writeString(t, "{\"format\": 1,\n  \"scenario\": }");
+        Run tr = run("replay", t.toString());
+        assertThat(tr.code()).isEqualTo(2);
+        assertThat(tr.err()).contains(t.toString()).doesNotContain("Exception in");
+    }
+
+    @Test
+    void userScenarioFilesWork() throws Exception {
+        Path f = tmp.resolve("mine.mmc");
+        Files.writeString(f, """
+                scenario my-race
+                variant before
+                variant after +move-pgt-always-rmap-locks
+                process P
+                  mmap 0x40000000 2M rw
+                  write 0x40000000
+                cpu mover P
+                  mremap 0x40000000 2M 2M maymove|fixed 0x80000000
+                cpu reclaim P
+                  reclaim 0x40000000
+                cpu user P
+                  write 0x80000000
+                """);
+        assertThat(run("check", f.toString(), "--variant", "before", "--save-trace", tmp.resolve("m.json").toString()).code()).isEqualTo(1);
+        assertThat(run("check", f.toString(), "--variant", "after").code()).isEqualTo(0);
+        Run replay = run("replay", tmp.resolve("m.json").toString());
+        assertThat(replay.code()).isEqualTo(1);
+    }
+
+    @Test
+    void listShowsEveryBuiltinWithVariants() {
+        Run r = run("list");
+        assertThat(r.code()).isEqualTo(0);
+        assertThat(r.out()).contains("s003-mremap-pmd", "s003-mremap-pud", "--variant before", "v7-pmd-ptl", "seed 003");
+    }
+}

@@ -1,0 +1,58 @@
+package dev.mmcheck.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mmcheck.engine.Explorer;
+import dev.mmcheck.engine.Found;
+import dev.mmcheck.engine.Minimizer;
+import dev.mmcheck.engine.Options;
+import dev.mmcheck.engine.Result;
+import dev.mmcheck.engine.Tracer;
+import dev.mmcheck.engine.Verdict;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every built-in scenario's expected verdicts, obtained by exploring the model, exhaustively. */
+class CatalogVerdictTest {
+
+    static List<Arguments> expectations() {
+        List<Arguments> out = new ArrayList<>();
+        for (Scenario s : Catalog.all()) {
+            for (Scenario.Expectation e : s.expectations()) {
+                out.add(Arguments.of(s.name(), e.variant(), e.verdict(), e.kind()));
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "{0} --variant {1} -> {2} {3}")
+    @MethodSource("expectations")
+    void exhaustiveExplorationGivesTheExpectedVerdict(String name, String variant, String verdict, String kind) {
+        Scenario s = Catalog.builtin(name);
+        ScenarioProgram sp = ScenarioProgram.build(s, variant);
+        Result r = new Explorer(sp.program, Options.exhaustive()).run();
+        assertThat(r.verdict()).isEqualTo(Verdict.valueOf(verdict));
+        if (kind != null) {
+            assertThat(r.found().violation().kind()).isEqualTo(kind);
+            Found min = Minimizer.minimize(sp.program, r.found(), 10);
+            Tracer.Trace t = Tracer.replay(ScenarioProgram.build(s, variant).program, min.schedule(), ScenarioProgram.FRAMES);
+            assertThat(t.error()).isNull();
+            assertThat(t.violation().kind()).isEqualTo(kind);
+            assertThat(min.schedule().length()).isLessThanOrEqualTo(r.found().schedule().length());
+        }
+    }
+
+    @ParameterizedTest(name = "{0} --variant {1} without sleep sets -> {2} {3}")
+    @MethodSource("expectations")
+    void verdictIsTheSameWithoutSleepSets(String name, String variant, String verdict, String kind) {
+        ScenarioProgram sp = ScenarioProgram.build(Catalog.builtin(name), variant);
+        Result r = new Explorer(sp.program, Options.exhaustive().withSleepSets(false)).run();
+        assertThat(r.verdict()).isEqualTo(Verdict.valueOf(verdict));
+        if (kind != null) {
+            assertThat(r.found().violation().kind()).isEqualTo(kind);
+        }
+    }
+}
