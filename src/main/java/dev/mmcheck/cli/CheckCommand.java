@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -41,6 +42,9 @@ final class CheckCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON object on stdout instead of text.")
     boolean json;
+
+    @Option(names = {"--param", "-p"}, paramLabel = "NAME=VALUE", description = "Set a scale parameter of the scenario (repeatable; 'mmcheck list' shows them).")
+    Map<String, String> params = new LinkedHashMap<>();
 
     @Option(names = "--max-preemptions", paramLabel = "N", description = "Explore only executions with at most N preemptions (default: the scenario's bound, else none).")
     Integer maxPreemptions;
@@ -72,7 +76,7 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         validate();
-        Scenario s = Catalog.load(scenario);
+        Scenario s = Catalog.load(scenario, params);
         String v = variant != null ? variant : s.variants().get(0).name();
         ScenarioProgram sp = ScenarioProgram.build(s, v);
         int bound = maxPreemptions != null ? maxPreemptions : s.preemptionBound();
@@ -141,7 +145,7 @@ final class CheckCommand implements Callable<Integer> {
     private static void save(Path file, Scenario s, ScenarioProgram sp, Found found) {
         boolean builtin = Catalog.names().contains(s.name()) && s.source().startsWith("builtin:");
         TraceFile tf = new TraceFile(1, s.name(), builtin ? null : Path.of(s.source()).toAbsolutePath().toString(),
-                sp.variant.name(), Map.of(), sp.program.threads().stream().map(ThreadSpec::name).toList(),
+                sp.variant.name(), paramValues(s), sp.program.threads().stream().map(ThreadSpec::name).toList(),
                 found.schedule().choices(), found.violation().kind(), found.violation().message());
         try {
             if (file.getParent() != null) {
@@ -151,6 +155,22 @@ final class CheckCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UsageError("--save-trace: cannot write " + file + ": " + e.getMessage());
         }
+    }
+
+    static String paramText(Scenario s) {
+        StringBuilder sb = new StringBuilder();
+        for (Scenario.Param p : s.params()) {
+            sb.append(' ').append(p.name()).append('=').append(p.value());
+        }
+        return sb.toString();
+    }
+
+    static Map<String, String> paramValues(Scenario s) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (Scenario.Param p : s.params()) {
+            m.put(p.name(), Long.toString(p.value()));
+        }
+        return m;
     }
 
     private String coverage(ScenarioProgram sp, Result r, int bound) {
@@ -167,7 +187,7 @@ final class CheckCommand implements Callable<Integer> {
             out.println(ColumnDiagram.render(view));
             out.println();
         }
-        out.printf("%s [%s]: %s%n", s.name(), sp.variant.name(), r.verdict());
+        out.printf("%s [%s]%s: %s%n", s.name(), sp.variant.name(), paramText(s), r.verdict());
         switch (r.verdict()) {
             case VERIFIED -> out.println("  No interleaving violates the model within these bounds:");
             case INCOMPLETE -> out.println("  Stopped by a budget before exploring everything; nothing was found in what was explored:");
@@ -185,6 +205,8 @@ final class CheckCommand implements Callable<Integer> {
         ObjectNode o = JsonReport.mapper().createObjectNode();
         o.put("scenario", s.name());
         o.put("variant", sp.variant.name());
+        ObjectNode pj = o.putObject("params");
+        paramValues(s).forEach(pj::put);
         o.put("verdict", r.verdict().name());
         if (r.found() == null) {
             o.putNull("violation");

@@ -23,6 +23,9 @@ final class ListCommand implements Callable<Integer> {
                 String expect = e == null ? "" : "  expect " + e.verdict() + (e.kind() == null ? "" : " " + e.kind());
                 out.printf("    --variant %-14s %s%s%n", v.name(), v.description(), expect);
             }
+            for (Scenario.Param p : s.params()) {
+                out.printf("    --param %s=N  %s (default %d)%n", p.name(), p.description(), p.defaultValue());
+            }
             out.println();
         }
         return Main.VERIFIED;

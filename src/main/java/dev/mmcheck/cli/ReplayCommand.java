@@ -35,7 +35,8 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws TraceFileException {
         TraceFile tf = TraceFile.read(file);
-        Scenario s = Catalog.load(tf.scenarioPath() != null ? tf.scenarioPath() : tf.scenario());
+        Scenario s = Catalog.load(tf.scenarioPath() != null ? tf.scenarioPath() : tf.scenario(),
+                tf.params() == null ? java.util.Map.of() : tf.params());
         ScenarioProgram sp = ScenarioProgram.build(s, tf.variant());
         List<String> threads = sp.program.threads().stream().map(ThreadSpec::name).toList();
         if (!threads.equals(tf.threads())) {

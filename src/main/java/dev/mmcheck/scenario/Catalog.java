@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** The built-in scenarios (shipped as scenario files) and loading user-written ones. */
 public final class Catalog {
@@ -29,13 +30,21 @@ public final class Catalog {
     }
 
     public static Scenario builtin(String name) {
-        return ScenarioParser.parse("builtin:" + name + ".mmc", resource(name + ".mmc"));
+        return builtin(name, Map.of());
     }
 
-    /** A built-in name, or the path of a scenario file. */
+    public static Scenario builtin(String name, Map<String, String> params) {
+        return ScenarioParser.parse("builtin:" + name + ".mmc", resource(name + ".mmc"), params);
+    }
+
     public static Scenario load(String nameOrPath) {
+        return load(nameOrPath, Map.of());
+    }
+
+    /** A built-in name, or the path of a scenario file, with parameter values (--param). */
+    public static Scenario load(String nameOrPath, Map<String, String> params) {
         if (names().contains(nameOrPath)) {
-            return builtin(nameOrPath);
+            return builtin(nameOrPath, params);
         }
         Path p = Path.of(nameOrPath);
         String text;
@@ -46,7 +55,7 @@ public final class Catalog {
         } catch (IOException e) {
             throw new ScenarioError(nameOrPath + ": cannot read: " + e.getMessage());
         }
-        return ScenarioParser.parse(nameOrPath, text);
+        return ScenarioParser.parse(nameOrPath, text, params);
     }
 
     private static String resource(String name) {

@@ -18,6 +18,7 @@ public record Scenario(
         Map<String, Boolean> config,
         Map<String, Integer> sizes,
         int preemptionBound,
+        List<Param> params,
         List<Process> processes,
         List<Cpu> cpus) {
 
@@ -26,6 +27,9 @@ public record Scenario(
 
     /** What checking a variant should give: a verdict and, for a violation, its kind. */
     public record Expectation(String variant, String verdict, String kind, Pos pos) {}
+
+    /** A scale parameter: its default, the value this instance was built with, and what it means. */
+    public record Param(String name, long defaultValue, long value, String description) {}
 
     /** A process: an address space, built by its set-up commands. */
     public record Process(String name, List<Command> setup, Pos pos) {}

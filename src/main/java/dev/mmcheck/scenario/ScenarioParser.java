@@ -28,14 +28,26 @@ public final class ScenarioParser {
     private int preemptionBound = -1;
     private final List<Scenario.Process> processes = new ArrayList<>();
     private final List<Scenario.Cpu> cpus = new ArrayList<>();
-    private List<Command> block; // where indented commands go
+    private final List<Scenario.Param> params = new ArrayList<>();
+    private final Map<String, String> overrides;
+    private final Map<String, Long> env = new LinkedHashMap<>();
+    private Block block; // the process or cpu section whose indented commands follow
 
-    private ScenarioParser(String file) {
+    /** A process or cpu section being read: its header and its command lines, expanded when it ends. */
+    private record Block(List<Token> header, List<List<Token>> lines) {}
+
+    private ScenarioParser(String file, Map<String, String> overrides) {
         this.file = file;
+        this.overrides = overrides;
     }
 
     public static Scenario parse(String file, String text) {
-        return new ScenarioParser(file).run(text);
+        return parse(file, text, Map.of());
+    }
+
+    /** Parses with parameter values given on the command line ({@code --param NAME=VALUE}). */
+    public static Scenario parse(String file, String text, Map<String, String> params) {
+        return new ScenarioParser(file, params).run(text);
     }
 
     private Scenario run(String text) {
@@ -60,10 +72,17 @@ public final class ScenarioParser {
                 if (block == null) {
                     throw new ScenarioError(toks.get(0).pos(), "an indented command must follow a 'process' or 'cpu' line");
                 }
-                block.add(CommandParser.parse(toks));
+                block.lines().add(toks);
             } else {
-                block = null;
+                closeBlock();
                 directive(toks);
+            }
+        }
+        closeBlock();
+        for (String k : overrides.keySet()) {
+            if (params.stream().noneMatch(p -> p.name().equals(k))) {
+                throw new ScenarioError("--param " + k + ": " + (name == null ? file : name) + " has no parameter '" + k + "'"
+                        + (params.isEmpty() ? " (it has none)" : " (it has: " + String.join(", ", params.stream().map(Scenario.Param::name).toList()) + ")"));
             }
         }
         if (name == null) {
@@ -82,7 +101,89 @@ public final class ScenarioParser {
         }
         return new Scenario(name, file, seed, title, List.copyOf(description), List.copyOf(variants),
                 List.copyOf(expectations), Map.copyOf(config), Map.copyOf(sizes), preemptionBound,
-                List.copyOf(processes), List.copyOf(cpus));
+                List.copyOf(params), List.copyOf(processes), List.copyOf(cpus));
+    }
+
+    /**
+     * Expands the section just read: "cpu NAME PROCESS [for VAR < EXPR]" repeats the whole section
+     * with {VAR} in the name replaced; a command line ending in "for VAR < EXPR" repeats that line.
+     */
+    private void closeBlock() {
+        if (block == null) {
+            return;
+        }
+        List<Token> h = block.header();
+        Loop loop = Loop.of(h, env);
+        List<Token> head = loop == null ? h : h.subList(0, h.size() - 4);
+        boolean isCpu = head.get(0).text().equals("cpu");
+        int copies = loop == null ? 1 : loop.count();
+        for (int c = 0; c < copies; c++) {
+            if (loop != null) {
+                env.put(loop.var(), (long) c);
+            }
+            List<Command> cmds = new ArrayList<>();
+            for (List<Token> line : block.lines()) {
+                Loop inner = Loop.of(line, env);
+                List<Token> body = inner == null ? line : line.subList(0, line.size() - 4);
+                int n = inner == null ? 1 : inner.count();
+                for (int j = 0; j < n; j++) {
+                    if (inner != null) {
+                        env.put(inner.var(), (long) j);
+                    }
+                    cmds.add(CommandParser.parse(body, env));
+                }
+                if (inner != null) {
+                    env.remove(inner.var());
+                }
+            }
+            if (isCpu) {
+                addCpu(head, loop == null ? null : loop.var(), c, cmds);
+            } else {
+                processes.get(processes.size() - 1).setup().addAll(cmds);
+            }
+        }
+        if (loop != null) {
+            env.remove(loop.var());
+        }
+        block = null;
+    }
+
+    private void addCpu(List<Token> t, String var, int index, List<Command> cmds) {
+        need(t, 3, 3, "cpu NAME PROCESS [for VAR < COUNT]");
+        String c = var == null ? t.get(1).text() : t.get(1).text().replace("{" + var + "}", Integer.toString(index));
+        if (cpus.stream().anyMatch(x -> x.name().equals(c))) {
+            throw new ScenarioError(t.get(1).pos(), "cpu '" + c + "' is declared twice" + (var == null ? "" : " (put {" + var + "} in the name)"));
+        }
+        if (process(t.get(2).text()) == null) {
+            throw new ScenarioError(t.get(2).pos(), "unknown process '" + t.get(2).text() + "' (declare it with 'process' first)");
+        }
+        if (cpus.size() == 62) {
+            throw new ScenarioError(t.get(0).pos(), "at most 62 CPUs");
+        }
+        cpus.add(new Scenario.Cpu(c, t.get(2).text(), List.copyOf(cmds), t.get(0).pos()));
+    }
+
+    private void param(List<Token> t) {
+        need(t, 3, 4, "param NAME DEFAULT [\"description\"]");
+        String pn = t.get(1).text();
+        if (env.containsKey(pn)) {
+            throw new ScenarioError(t.get(1).pos(), "parameter '" + pn + "' is declared twice");
+        }
+        long def = Expr.eval(t.get(2).pos(), t.get(2).text(), env);
+        String given = overrides.get(pn);
+        long value = def;
+        if (given != null) {
+            try {
+                value = Expr.eval(new Pos("--param " + pn, 1, 1), given, Map.of());
+            } catch (ScenarioError e) {
+                throw new ScenarioError("--param " + pn + "=" + given + ": not a number");
+            }
+            if (value < 0 || value > 62) {
+                throw new ScenarioError("--param " + pn + "=" + given + ": must be between 0 and 62");
+            }
+        }
+        env.put(pn, value);
+        params.add(new Scenario.Param(pn, def, value, t.size() == 4 ? t.get(3).text() : ""));
     }
 
     private void directive(List<Token> t) {
@@ -105,32 +206,24 @@ public final class ScenarioParser {
             case "config" -> keyValues(t, CONFIG_KEYS, true);
             case "size" -> keyValues(t, SIZE_KEYS, false);
             case "bound" -> bound(t);
+            case "param" -> param(t);
             case "process" -> {
                 need(t, 2, 2, "process NAME");
                 String p = t.get(1).text();
                 if (process(p) != null) {
                     throw new ScenarioError(t.get(1).pos(), "process '" + p + "' is declared twice");
                 }
-                block = new ArrayList<>();
-                processes.add(new Scenario.Process(p, block, d.pos()));
+                block = new Block(t, new ArrayList<>());
+                processes.add(new Scenario.Process(p, new ArrayList<>(), d.pos()));
             }
             case "cpu" -> {
-                need(t, 3, 3, "cpu NAME PROCESS");
-                String c = t.get(1).text();
-                if (cpus.stream().anyMatch(x -> x.name().equals(c))) {
-                    throw new ScenarioError(t.get(1).pos(), "cpu '" + c + "' is declared twice");
+                if (t.size() != 3 && t.size() != 7) {
+                    need(t, 3, 3, "cpu NAME PROCESS [for VAR < COUNT]");
                 }
-                if (process(t.get(2).text()) == null) {
-                    throw new ScenarioError(t.get(2).pos(), "unknown process '" + t.get(2).text() + "' (declare it with 'process' first)");
-                }
-                if (cpus.size() == 62) {
-                    throw new ScenarioError(d.pos(), "at most 62 CPUs");
-                }
-                block = new ArrayList<>();
-                cpus.add(new Scenario.Cpu(c, t.get(2).text(), block, d.pos()));
+                block = new Block(t, new ArrayList<>());
             }
             default -> throw new ScenarioError(d.pos(), "unknown directive '" + d.text()
-                    + "' (expected scenario, seed, title, variant, expect, config, size, bound, process or cpu;"
+                    + "' (expected scenario, seed, title, variant, expect, param, config, size, bound, process or cpu;"
                     + " commands must be indented under a process or cpu)");
         }
     }
@@ -206,7 +299,7 @@ public final class ScenarioParser {
                 }
                 config.put(key, val.equals("on"));
             } else {
-                long n = Numbers.parse(vp, val);
+                long n = Expr.eval(vp, val, env);
                 if (n < 1 || n > 64) {
                     throw new ScenarioError(vp, key + " must be between 1 and 64");
                 }
@@ -223,7 +316,7 @@ public final class ScenarioParser {
         }
         String v = x.text().substring("preemptions=".length());
         Pos vp = new Pos(x.pos().file(), x.pos().line(), x.pos().column() + "preemptions=".length());
-        preemptionBound = v.equals("none") ? -1 : (int) Numbers.parse(vp, v);
+        preemptionBound = v.equals("none") ? -1 : (int) Expr.eval(vp, v, env);
     }
 
     private static void need(List<Token> t, int min, int max, String form) {

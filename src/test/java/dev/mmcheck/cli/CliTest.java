@@ -30,7 +30,7 @@ class CliTest {
         Path trace = tmp.resolve("t.json");
         Run r = run("check", "s003-mremap-pmd", "--variant", "before", "--save-trace", trace.toString());
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.out()).contains("CPU0 mremap", "CPU1 reclaim", "CPU2 user", "move_normal_pmd",
+        assertThat(r.out()).contains("CPU0 mremap", "CPU1 reclaim0", "CPU2 user0", "move_normal_pmd",
                 "try_to_unmap_one", "STALE_TLB", "Replay: ./mmcheck replay " + trace);
         assertThat(Files.exists(trace)).isTrue();
         Run again = run("replay", trace.toString());
