@@ -107,7 +107,7 @@ final class NaiveEnumerator {
     }
 
     private boolean invariantFails(long[] mem) {
-        return p.stepVar() >= 0 && mem[p.varSlot(p.stepVar())] == p.stepValue();
+        return RandomProgram.all(p.stepCheck(), v -> mem[p.varSlot(v)]);
     }
 
     private boolean enabled(int t, long[] mem, int[] pc) {
@@ -131,7 +131,7 @@ final class NaiveEnumerator {
         if (!any) {
             if (unfinished) {
                 violation(Violation.DEADLOCK, preemptions, depth);
-            } else if (p.checkVar() >= 0 && mem[p.varSlot(p.checkVar())] == p.checkValue()) {
+            } else if (RandomProgram.all(p.finalCheck(), v -> mem[p.varSlot(v)])) {
                 violation(RandomProgram.FINAL, preemptions, depth);
             } else {
                 executions++;

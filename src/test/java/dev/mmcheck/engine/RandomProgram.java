@@ -16,20 +16,34 @@ import net.jqwik.api.Tuple;
  *
  * @param init initial values of the variables
  * @param threads each thread's code
- * @param stepVar the step check (made in the initial state and after every step) fails, kind
- *     {@link #INVARIANT}, when this variable equals {@code stepValue}; -1 for no step check
- * @param checkVar the final check fails (kind {@link #FINAL}) when this variable ends equal to
- *     {@code checkValue}; -1 for no final check
+ * @param stepCheck the step check, made in the initial state and after every step, fails (kind
+ *     {@link #INVARIANT}) when all these conditions hold; empty for no step check
+ * @param finalCheck the final check fails (kind {@link #FINAL}) when all these hold at the end;
+ *     empty for no final check
  */
 record RandomProgram(
-        int vars,
-        int locks,
-        List<Long> init,
-        List<List<Instr>> threads,
-        int stepVar,
-        long stepValue,
-        int checkVar,
-        long checkValue) {
+        int vars, int locks, List<Long> init, List<List<Instr>> threads, List<Cond> stepCheck, List<Cond> finalCheck) {
+
+    /** x[var] == value. */
+    record Cond(int var, long value) {
+        @Override
+        public String toString() {
+            return "x" + var + "==" + value;
+        }
+    }
+
+    /** Whether all the conditions hold (false for none): the values are read through {@code value}. */
+    static boolean all(List<Cond> conds, java.util.function.IntToLongFunction value) {
+        if (conds.isEmpty()) {
+            return false;
+        }
+        for (Cond c : conds) {
+            if (value.applyAsLong(c.var()) != c.value()) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     static final int REGS = 2;
     static final String ASSERT = "ASSERT";
@@ -92,12 +106,7 @@ record RandomProgram(
         List<List<Instr>> code = threads.stream()
                 .map(c -> c.stream().filter(Instr::isStep).toList())
                 .toList();
-        return new RandomProgram(vars, locks, init, code, -1, 0, checkVar, checkValue);
-    }
-
-    /** Whether the step check fails in the initial state. */
-    boolean initialStateFails() {
-        return stepVar >= 0 && init.get(stepVar) == stepValue;
+        return new RandomProgram(vars, locks, init, code, List.of(), finalCheck);
     }
 
     int[] stepsPerThread() {
@@ -146,16 +155,12 @@ record RandomProgram(
             specs.add(new ThreadSpec("T" + t, body(threads.get(t))));
         }
         List<Program.Check> steps = new ArrayList<>();
-        if (stepVar >= 0) {
-            int slot = varSlot(stepVar);
-            long bad = stepValue;
-            steps.add(m -> m.peek(slot) == bad ? new Violation(INVARIANT, "x" + stepVar + " == " + bad) : null);
+        if (!stepCheck.isEmpty()) {
+            steps.add(m -> all(stepCheck, v -> m.peek(varSlot(v))) ? new Violation(INVARIANT, stepCheck.toString()) : null);
         }
         List<Program.Check> finals = new ArrayList<>();
-        if (checkVar >= 0) {
-            int slot = varSlot(checkVar);
-            long bad = checkValue;
-            finals.add(m -> m.peek(slot) == bad ? new Violation(FINAL, "x" + checkVar + " == " + bad) : null);
+        if (!finalCheck.isEmpty()) {
+            finals.add(m -> all(finalCheck, v -> m.peek(varSlot(v))) ? new Violation(FINAL, finalCheck.toString()) : null);
         }
         return new Program(initial, specs, steps, finals);
     }
@@ -186,11 +191,11 @@ record RandomProgram(
     public String toString() {
         StringBuilder sb = new StringBuilder("vars=").append(vars).append(" init=").append(init)
                 .append(" locks=").append(locks);
-        if (stepVar >= 0) {
-            sb.append(" always: x").append(stepVar).append("!=").append(stepValue);
+        if (!stepCheck.isEmpty()) {
+            sb.append(" always: !").append(stepCheck);
         }
-        if (checkVar >= 0) {
-            sb.append(" final: x").append(checkVar).append("!=").append(checkValue);
+        if (!finalCheck.isEmpty()) {
+            sb.append(" final: !").append(finalCheck);
         }
         for (int t = 0; t < threads.size(); t++) {
             sb.append("\n  T").append(t).append(": ").append(threads.get(t));
@@ -258,31 +263,35 @@ record RandomProgram(
                     Arbitrary<List<Long>> init = Arbitraries.frequencyOf(
                                     Tuple.of(3, Arbitraries.just(0L)), Tuple.of(1, Arbitraries.just(1L)))
                             .list().ofSize(nv);
-                    Arbitrary<Integer> stepVar = Arbitraries.frequencyOf(
-                            Tuple.of(2, Arbitraries.just(-1)), Tuple.of(1, Arbitraries.integers().between(0, nv - 1)));
-                    Arbitrary<Integer> checkVar = Arbitraries.oneOf(
-                            Arbitraries.just(-1), Arbitraries.integers().between(0, nv - 1));
-                    Arbitrary<Long> value = Arbitraries.longs().between(0, 3);
+                    Arbitrary<Cond> cond = Combinators.combine(
+                                    Arbitraries.integers().between(0, nv - 1), Arbitraries.longs().between(0, 2))
+                            .as(Cond::new);
+                    Arbitrary<List<Cond>> stepCheck = Arbitraries.frequencyOf(
+                            Tuple.of(4, Arbitraries.just(List.<Cond>of())),
+                            Tuple.of(1, cond.list().ofSize(1)),
+                            Tuple.of(nv > 1 ? 2 : 0, cond.list().ofSize(2)));
+                    Arbitrary<List<Cond>> finalCheck = Arbitraries.frequencyOf(
+                            Tuple.of(1, Arbitraries.just(List.<Cond>of())), Tuple.of(1, cond.list().ofSize(1)));
                     // Now and then the first two threads take both locks in opposite orders.
                     Arbitrary<Boolean> abba = Arbitraries.frequencyOf(
                             Tuple.of(3, Arbitraries.just(false)), Tuple.of(nl == 2 ? 1 : 0, Arbitraries.just(true)));
-                    return Combinators.combine(plans, init, stepVar, value, checkVar, value, abba)
-                            .as((ps, in, sv, sval, cv, cval, ab) -> {
+                    return Combinators.combine(plans, init, stepCheck, finalCheck, abba)
+                            .as((ps, in, sc, fc, ab) -> {
                                 // Without initial failures, a step check that fails at once is dropped.
-                                int sv2 = !initialFailures && sv >= 0 && in.get(sv) == sval ? -1 : sv;
+                                List<Cond> sc2 = !initialFailures && all(sc, in::get) ? List.of() : sc;
                                 List<Plan> ps2 = ps;
                                 if (ab) {
                                     ps2 = new ArrayList<>(ps);
                                     ps2.set(0, ps.get(0).withLocks(List.of(0, 1)));
                                     ps2.set(1, ps.get(1).withLocks(List.of(1, 0)));
                                 }
-                                return build(nv, nl, ps2, in, sv2, sval, cv, cval);
+                                return build(nv, nl, ps2, in, sc2, fc);
                             });
                 });
     }
 
     private static RandomProgram build(
-            int nv, int nl, List<Plan> plans, List<Long> init, int stepVar, long stepValue, int checkVar, long checkValue) {
+            int nv, int nl, List<Plan> plans, List<Long> init, List<Cond> stepCheck, List<Cond> finalCheck) {
         List<Plan> ps = new ArrayList<>(plans);
         while (true) {
             int[] steps = ps.stream().mapToInt(Plan::steps).toArray();
@@ -302,7 +311,7 @@ record RandomProgram(
             ps.set(longest, shorter);
         }
         List<List<Instr>> code = ps.stream().map(Plan::layOut).toList();
-        return new RandomProgram(nv, nl, List.copyOf(init), code, stepVar, stepValue, checkVar, checkValue);
+        return new RandomProgram(nv, nl, List.copyOf(init), code, stepCheck, finalCheck);
     }
 
     private static Arbitrary<Plan> plan(int nv, int nl, int maxOps, boolean rootAsserts) {

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Disabled;
+import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -55,11 +56,21 @@ import net.jqwik.api.statistics.Statistics;
  */
 class ReductionSoundnessTest {
 
+    /**
+     * Tries per property. Edge cases are off: for this generator they are only the smallest
+     * programs, and computing them for the nested arbitrary costs more than all the tries.
+     */
     private static final int TRIES = 250;
 
     @Provide
     Arbitrary<RandomProgram> programs() {
         return RandomProgram.arbitrary(false);
+    }
+
+    /** Programs with at least one reachable violation: the only ones that give schedules. */
+    @Provide
+    Arbitrary<RandomProgram> failingPrograms() {
+        return RandomProgram.arbitrary(false).filter(p -> !NaiveEnumerator.enumerate(p).kinds().isEmpty());
     }
 
     @Provide
@@ -74,23 +85,23 @@ class ReductionSoundnessTest {
 
     // ------------------------------------------------------------------ (a), (b)
 
-    @Property(tries = TRIES)
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void cachingAndSleepSetsMatchNaive(@ForAll("programs") RandomProgram p) {
         collectStatistics(p, NaiveEnumerator.enumerate(p));
         matchesNaive(p, EXHAUSTIVE, true);
     }
 
-    @Property(tries = TRIES)
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void cachingWithoutSleepSetsMatchesNaive(@ForAll("programs") RandomProgram p) {
         matchesNaive(p, NO_SLEEP, true);
     }
 
-    @Property(tries = TRIES)
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void sleepSetsWithoutCachingMatchNaive(@ForAll("programs") RandomProgram p) {
         matchesNaive(p, NO_CACHE, true);
     }
 
-    @Property(tries = TRIES)
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void noReductionMatchesNaive(@ForAll("programs") RandomProgram p) {
         matchesNaive(p, NO_REDUCTION, true);
     }
@@ -148,7 +159,7 @@ class ReductionSoundnessTest {
 
     // ------------------------------------------------------------------ (c)
 
-    @Property(tries = TRIES)
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void preemptionBoundsGrowMonotonicallyToTheFullSet(@ForAll("programs") RandomProgram p, @ForAll boolean caching) {
         NaiveEnumerator.Outcome naive = NaiveEnumerator.enumerate(p);
         Program prog = p.compile();
@@ -174,8 +185,8 @@ class ReductionSoundnessTest {
 
     // ------------------------------------------------------------------ (d)
 
-    @Property(tries = TRIES)
-    void reportedSchedulesReplayToTheirViolation(@ForAll("programs") RandomProgram p) {
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
+    void reportedSchedulesReplayToTheirViolation(@ForAll("failingPrograms") RandomProgram p) {
         replaysEverySchedule(p, true);
     }
 
@@ -183,14 +194,13 @@ class ReductionSoundnessTest {
         NaiveEnumerator.Outcome naive = NaiveEnumerator.enumerate(p);
         Program prog = p.compile();
         List<Options> configs = new ArrayList<>();
+        // The schedule reported is the first one met, so stopAtFirst=false would report the same.
+        // Only kinds that exist can give a schedule (that the others give none is checked above).
         for (Options o : List.of(EXHAUSTIVE, NO_SLEEP, NO_CACHE, NO_REDUCTION,
                 EXHAUSTIVE.withPreemptionBound(0), EXHAUSTIVE.withPreemptionBound(1), NO_CACHE.withPreemptionBound(2))) {
             configs.add(o);
-            configs.add(o.withStopAtFirst(false));
-            // Only kinds that exist can give a schedule (that the others give none is checked above).
             for (String k : naive.kinds().keySet()) {
                 configs.add(o.withKind(k));
-                configs.add(o.withKind(k).withStopAtFirst(false));
             }
         }
         for (Options o : configs) {
@@ -219,8 +229,8 @@ class ReductionSoundnessTest {
 
     // ------------------------------------------------------------------ (e)
 
-    @Property(tries = TRIES)
-    void minimizerKeepsTheKindAndShrinks(@ForAll("programs") RandomProgram p) {
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
+    void minimizerKeepsTheKindAndShrinks(@ForAll("failingPrograms") RandomProgram p) {
         NaiveEnumerator.Outcome naive = NaiveEnumerator.enumerate(p);
         Program prog = p.compile();
         List<Found> originals = new ArrayList<>();
@@ -277,7 +287,7 @@ class ReductionSoundnessTest {
         RandomProgram p = new RandomProgram(1, 0, List.of(0L), List.of(
                         List.of(new Instr(Kind.READ, 0, 0), new Instr(Kind.ASSERT, 0, 0)),
                         List.of(new Instr(Kind.READ, 0, 0))),
-                -1, 0, -1, 0);
+                List.of(), List.of());
         Program prog = p.compile();
         // Throws NullPointerException at the second step tried from the initial state (T1).
         Result r = new Explorer(prog, EXHAUSTIVE.withStopAtFirst(false)).run();
@@ -287,10 +297,34 @@ class ReductionSoundnessTest {
         assertThat(d.verdict()).isEqualTo(Verdict.VERIFIED);
     }
 
-    /** Bug 1, all programs: (a), (b) and (d) without steering around it. */
-    @Property(tries = TRIES)
+    /**
+     * Bug 1, the fix that does not work: storing the violating step's footprint in {@code doneFp}
+     * (so it may sleep in later siblings) loses states. T0 writes x0 = 1, T1 writes x1 = 1, the step
+     * check fails when x0 == 1 and x1 == 0. T0 first fails the check; T1 first, then T0, does not,
+     * and reaches the final state x0 = x1 = 1. If T0 went to sleep after T1 (the steps are
+     * independent), that state would never be reached. A violating step must not join {@code done}.
+     */
+    @Example
     @Disabled("engine bug: Explorer.dfs NPE (doneFp[t] null) when sleep sets go on after a violating step")
-    void sleepSetsMatchNaiveOnProgramsThatFail(@ForAll("programs") RandomProgram p) {
+    void aViolatingStepDoesNotGoToSleep() {
+        RandomProgram p = new RandomProgram(2, 0, List.of(0L, 0L), List.of(
+                        List.of(new Instr(Kind.WRITE_CONST, 0, 1)),
+                        List.of(new Instr(Kind.WRITE_CONST, 1, 1))),
+                List.of(new RandomProgram.Cond(0, 1), new RandomProgram.Cond(1, 0)), List.of());
+        NaiveEnumerator.Outcome naive = NaiveEnumerator.enumerate(p);
+        assertThat(naive.finals().keySet()).containsExactly(List.of(1L, 1L));
+        for (Options o : List.of(EXHAUSTIVE, NO_CACHE)) {
+            Run r = explore(p, p.compile(), o.withStopAtFirst(false));
+            assertThat(r.finals()).as("%s", o).isEqualTo(naive.finals().keySet());
+            assertThat(r.result().verdict()).isEqualTo(Verdict.VIOLATION);
+            assertThat(explore(p, p.compile(), o.withKind(Violation.DEADLOCK)).finals()).isEqualTo(naive.finals().keySet());
+        }
+    }
+
+    /** Bug 1, all programs: (a), (b) and (d) without steering around it. */
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
+    @Disabled("engine bug: Explorer.dfs NPE (doneFp[t] null) when sleep sets go on after a violating step")
+    void sleepSetsMatchNaiveOnProgramsThatFail(@ForAll("failingPrograms") RandomProgram p) {
         matchesNaive(p, EXHAUSTIVE, false);
         matchesNaive(p, NO_CACHE, false);
         replaysEverySchedule(p, false);
@@ -303,7 +337,7 @@ class ReductionSoundnessTest {
         RandomProgram p = new RandomProgram(1, 0, List.of(0L), List.of(
                         List.of(new Instr(Kind.ASSERT, 0, 0), new Instr(Kind.READ, 0, 0)),
                         List.of(new Instr(Kind.WRITE_CONST, 0, 1))),
-                -1, 0, -1, 0);
+                List.of(), List.of());
         assertThat(NaiveEnumerator.enumerate(p).kinds()).containsOnlyKeys(RandomProgram.ASSERT);
         Program prog = p.compile();
         // Actual: VERIFIED, and the final state x0 = 1 is reported as if T0 had finished.
@@ -321,7 +355,7 @@ class ReductionSoundnessTest {
         RandomProgram p = new RandomProgram(1, 0, List.of(0L), List.of(
                         List.of(new Instr(Kind.WRITE_CONST, 0, 1)),
                         List.of(new Instr(Kind.READ, 0, 0))),
-                0, 0, -1, 0);
+                List.of(new RandomProgram.Cond(0, 0)), List.of());
         assertThat(NaiveEnumerator.enumerate(p).kinds()).containsOnlyKeys(RandomProgram.INVARIANT);
         // Actual: VIOLATION, with found = INVARIANT: x0 == 0 and an empty schedule.
         Result r = new Explorer(p.compile(), NO_REDUCTION.withKind(Violation.DEADLOCK)).run();
@@ -329,7 +363,7 @@ class ReductionSoundnessTest {
     }
 
     /** Bugs 2 and 3, all programs: (a) when the initial state may fail. */
-    @Property(tries = TRIES)
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     @Disabled("engine bugs: failures in the initial state are missed (root asserts) or ignore Options.kind")
     void initialFailuresMatchNaive(@ForAll("programsWithInitialFailures") RandomProgram p) {
         matchesNaive(p, NO_REDUCTION, true);
