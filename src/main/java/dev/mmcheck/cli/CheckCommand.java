@@ -61,6 +61,9 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--max-states", paramLabel = "N", description = "Stop with INCOMPLETE after N distinct states (default: no limit).")
     Long maxStates;
 
+    @Option(names = "--memory", paramLabel = "SIZE", description = "Memory the visited-state table may use, e.g. 2G or 512M (default: half the Java heap).")
+    String memory;
+
     @Option(names = "--no-sleep-sets", description = "Explore without sleep sets (to cross-check the reduction).")
     boolean noSleepSets;
 
@@ -82,7 +85,8 @@ final class CheckCommand implements Callable<Integer> {
         int bound = maxPreemptions != null ? maxPreemptions : s.preemptionBound();
         Options opts = Options.exhaustive().withPreemptionBound(bound).withSleepSets(!noSleepSets)
                 .withStateCaching(!noStateCaching)
-                .withBudget(maxStates == null ? 0 : maxStates, maxSeconds == null ? 0 : maxSeconds);
+                .withBudget(maxStates == null ? 0 : maxStates, maxSeconds == null ? 0 : maxSeconds)
+                .withMemory(memoryBytes());
         long usedSeed = seed != null ? seed : System.nanoTime() & 0xffffffffL;
         Result r;
         try (ProgressBarReporter progress = ProgressBarReporter.forTerminal(s.name() + " [" + v + "]", json)) {
@@ -142,6 +146,27 @@ final class CheckCommand implements Callable<Integer> {
         }
     }
 
+    private long memoryBytes() {
+        if (memory == null) {
+            return 0;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)([KMG]?)").matcher(memory.toUpperCase());
+        if (!m.matches()) {
+            throw new UsageError("--memory takes a size such as 512M or 4G, got '" + memory + "'");
+        }
+        long n = Long.parseLong(m.group(1)) << switch (m.group(2)) {
+            case "K" -> 10;
+            case "M" -> 20;
+            case "G" -> 30;
+            default -> 0;
+        };
+        long heap = Runtime.getRuntime().maxMemory();
+        if (n < (1 << 20) || n > heap) {
+            throw new UsageError("--memory must be between 1M and the Java heap (" + (heap >> 20) + "M), got " + memory);
+        }
+        return n;
+    }
+
     private static void save(Path file, Scenario s, ScenarioProgram sp, Found found) {
         boolean builtin = Catalog.names().contains(s.name()) && s.source().startsWith("builtin:");
         TraceFile tf = new TraceFile(1, s.name(), builtin ? null : Path.of(s.source()).toAbsolutePath().toString(),
@@ -155,6 +180,16 @@ final class CheckCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UsageError("--save-trace: cannot write " + file + ": " + e.getMessage());
         }
+    }
+
+    private static String budgetName(String stoppedBy) {
+        return switch (stoppedBy == null ? "" : stoppedBy) {
+            case "time" -> "time budget (--max-seconds)";
+            case "states" -> "state budget (--max-states)";
+            case "memory" -> "memory budget (--memory)";
+            case "sampling" -> "sample size (--random)";
+            default -> "budget";
+        };
     }
 
     static String paramText(Scenario s) {
@@ -190,7 +225,8 @@ final class CheckCommand implements Callable<Integer> {
         out.printf("%s [%s]%s: %s%n", s.name(), sp.variant.name(), paramText(s), r.verdict());
         switch (r.verdict()) {
             case VERIFIED -> out.println("  No interleaving violates the model within these bounds:");
-            case INCOMPLETE -> out.println("  Stopped by a budget before exploring everything; nothing was found in what was explored:");
+            case INCOMPLETE -> out.println("  Stopped by the " + budgetName(r.stoppedBy())
+                    + " before exploring everything; nothing was found in what was explored:");
             case VIOLATION -> out.println("  Found while exploring:");
         }
         out.println("  " + coverage(sp, r, bound));
@@ -226,6 +262,9 @@ final class CheckCommand implements Callable<Integer> {
         st.put("transitions", r.stats().transitions());
         st.put("maxDepth", r.stats().maxDepth());
         st.put("seconds", r.stats().seconds());
+        if (r.stoppedBy() != null) {
+            st.put("stoppedBy", r.stoppedBy());
+        }
         ObjectNode c = o.putObject("coverage");
         c.put("exhaustive", random == null && r.verdict() != Verdict.INCOMPLETE);
         c.put("threads", sp.program.threads().size());

@@ -17,11 +17,12 @@ final class Execution {
     int last = -1;
     int preemptions;
 
-    private final int[] path = new int[1 << 16];
-    private final int[] marks = new int[1 << 16];
-    private final PathNode[] prevNodes = new PathNode[1 << 16];
-    private final int[] prevLast = new int[1 << 16];
-    private final int[] prevPreemptions = new int[1 << 16];
+    private static final int MAX_DEPTH = 1 << 20;
+    private int[] path = new int[256];
+    private int[] marks = new int[256];
+    private PathNode[] prevNodes = new PathNode[256];
+    private int[] prevLast = new int[256];
+    private int[] prevPreemptions = new int[256];
     int depth;
 
     /** Result of the last {@link #step}. */
@@ -85,7 +86,15 @@ final class Execution {
     /** Runs thread {@code t}'s next step. Returns a violation it caused, or null. */
     Violation step(int t, long enabled) {
         if (depth == path.length) {
-            throw new ModelError("an execution exceeded " + path.length + " steps", null);
+            if (depth == MAX_DEPTH) {
+                throw new ModelError("an execution exceeded " + MAX_DEPTH + " steps", null);
+            }
+            int n2 = path.length * 2;
+            path = java.util.Arrays.copyOf(path, n2);
+            marks = java.util.Arrays.copyOf(marks, n2);
+            prevNodes = java.util.Arrays.copyOf(prevNodes, n2);
+            prevLast = java.util.Arrays.copyOf(prevLast, n2);
+            prevPreemptions = java.util.Arrays.copyOf(prevPreemptions, n2);
         }
         marks[depth] = mem.mark();
         prevNodes[depth] = nodes[t];
@@ -110,6 +119,15 @@ final class Execution {
         }
         if (v == null) {
             v = check(program.stepChecks());
+        }
+        return v;
+    }
+
+    /** A violation of the initial state: a step check, or a thread whose code fails before its first step. */
+    Violation initialViolation() {
+        Violation v = check(program.stepChecks());
+        for (int t = 0; v == null && t < n; t++) {
+            v = nodes[t].failure;
         }
         return v;
     }

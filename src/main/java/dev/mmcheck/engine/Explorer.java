@@ -25,6 +25,8 @@ public final class Explorer {
     private long started;
     private long nextProgress;
     private boolean outOfBudget;
+    private String stoppedBy;
+    private long maxVisited;
     private Found found;
 
     public Explorer(Program program, Options opts) {
@@ -43,10 +45,13 @@ public final class Explorer {
 
     public Result run() {
         started = System.nanoTime();
+        // An open-addressing table of 16-byte entries at load 0.75 needs three times its size while it grows.
+        maxVisited = opts.memoryBudget() / 64;
         ex = new Execution(program, roots, resumers);
-        Violation initial = ex.check(program.stepChecks());
+        Violation initial = ex.initialViolation();
         if (initial != null) {
-            found = new Found(initial, ex.schedule());
+            executions++;
+            report(initial);
         } else {
             dfs(0L, new Footprint[ex.n]);
         }
@@ -57,7 +62,7 @@ public final class Explorer {
         Stats stats = new Stats(executions, opts.stateCaching() ? visited.size() : 0, transitions, maxDepth,
                 (System.nanoTime() - started) / 1e9);
         Verdict v = found != null ? Verdict.VIOLATION : outOfBudget ? Verdict.INCOMPLETE : Verdict.VERIFIED;
-        return new Result(v, found, stats, coverage());
+        return new Result(v, found, stats, coverage(), v == Verdict.INCOMPLETE ? stoppedBy : null);
     }
 
     /** Plain words on what a VERIFIED verdict of this run covers. */
@@ -166,7 +171,10 @@ public final class Explorer {
             if (stop) {
                 return true;
             }
-            done |= 1L << t;
+            if (v == null) {
+                // A step that ended in a violation was not explored beyond: it must stay awake for the siblings.
+                done |= 1L << t;
+            }
         }
         return false;
     }
@@ -192,10 +200,14 @@ public final class Explorer {
             nextProgress = now + 100_000_000L;
             opts.progress().update(executions, visited.size(), transitions, secs);
         }
-        if ((opts.maxSeconds() > 0 && secs > opts.maxSeconds())
-                || (opts.maxStates() > 0 && visited.size() > opts.maxStates())) {
-            outOfBudget = true;
+        if (opts.maxSeconds() > 0 && secs > opts.maxSeconds()) {
+            stoppedBy = "time";
+        } else if (opts.maxStates() > 0 && visited.size() > opts.maxStates()) {
+            stoppedBy = "states";
+        } else if (visited.size() > maxVisited) {
+            stoppedBy = "memory";
         }
+        outOfBudget = stoppedBy != null;
         return outOfBudget;
     }
 }

@@ -44,6 +44,7 @@ public final class Minimizer {
         private final int bound;
         private final long deadline;
         private final it.unimi.dsi.fastutil.longs.Long2IntOpenHashMap seen = new it.unimi.dsi.fastutil.longs.Long2IntOpenHashMap();
+        private static final int MAX_SEEN = 20_000_000;
         private int best;
         private Found found;
         private long steps;
@@ -58,12 +59,16 @@ public final class Minimizer {
         }
 
         Found run() {
+            Violation v = ex.initialViolation();
+            if (v != null) {
+                return v.kind().equals(kind) ? new Found(v, ex.schedule()) : null;
+            }
             search();
             return found;
         }
 
         private boolean search() {
-            if ((++steps & 1023) == 0 && System.nanoTime() > deadline) {
+            if ((++steps & 1023) == 0 && (System.nanoTime() > deadline || seen.size() > MAX_SEEN)) {
                 return true;
             }
             if (ex.depth + 1 >= best) {

@@ -10,6 +10,7 @@ package dev.mmcheck.engine;
  * @param kind only count violations of this kind (null: any)
  * @param maxStates stop with INCOMPLETE after this many distinct states (0: no limit)
  * @param maxSeconds stop with INCOMPLETE after this long (0: no limit)
+ * @param maxMemory bytes the visited-state table may take; INCOMPLETE rather than running out (0: half the heap)
  * @param progress told how far the run is, about every 100 ms (may be null)
  */
 public record Options(
@@ -20,38 +21,48 @@ public record Options(
         String kind,
         long maxStates,
         double maxSeconds,
+        long maxMemory,
         Progress progress) {
 
     public static Options exhaustive() {
-        return new Options(-1, true, true, true, null, 0, 0, null);
+        return new Options(-1, true, true, true, null, 0, 0, 0, null);
     }
 
     public Options withPreemptionBound(int b) {
-        return new Options(b, sleepSets, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, progress);
+        return new Options(b, sleepSets, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress);
     }
 
     public Options withSleepSets(boolean on) {
-        return new Options(preemptionBound, on, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, progress);
+        return new Options(preemptionBound, on, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress);
     }
 
     public Options withStateCaching(boolean on) {
-        return new Options(preemptionBound, sleepSets, on, stopAtFirst, kind, maxStates, maxSeconds, progress);
+        return new Options(preemptionBound, sleepSets, on, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress);
     }
 
     public Options withStopAtFirst(boolean on) {
-        return new Options(preemptionBound, sleepSets, stateCaching, on, kind, maxStates, maxSeconds, progress);
+        return new Options(preemptionBound, sleepSets, stateCaching, on, kind, maxStates, maxSeconds, maxMemory, progress);
     }
 
     public Options withKind(String k) {
-        return new Options(preemptionBound, sleepSets, stateCaching, stopAtFirst, k, maxStates, maxSeconds, progress);
+        return new Options(preemptionBound, sleepSets, stateCaching, stopAtFirst, k, maxStates, maxSeconds, maxMemory, progress);
     }
 
     public Options withBudget(long states, double seconds) {
-        return new Options(preemptionBound, sleepSets, stateCaching, stopAtFirst, kind, states, seconds, progress);
+        return new Options(preemptionBound, sleepSets, stateCaching, stopAtFirst, kind, states, seconds, maxMemory, progress);
+    }
+
+    public Options withMemory(long bytes) {
+        return new Options(preemptionBound, sleepSets, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, bytes, progress);
+    }
+
+    /** The memory budget in bytes, resolving 0 to half of the heap. */
+    long memoryBudget() {
+        return maxMemory > 0 ? maxMemory : Runtime.getRuntime().maxMemory() / 2;
     }
 
     public Options withProgress(Progress p) {
-        return new Options(preemptionBound, sleepSets, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, p);
+        return new Options(preemptionBound, sleepSets, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, p);
     }
 
     boolean sleepSetsActive() {

@@ -24,6 +24,11 @@ public final class RandomWalk {
         int maxDepth = 0;
         Found found = null;
         long executions = 0;
+        Violation initial = ex.initialViolation();
+        if (initial != null) {
+            found = new Found(initial, ex.schedule());
+            executions++;
+        }
         while (executions < walks && found == null) {
             ex.reset();
             executions++;
@@ -58,6 +63,7 @@ public final class RandomWalk {
         }
         Stats stats = new Stats(executions, 0, transitions, maxDepth, (System.nanoTime() - started) / 1e9);
         String coverage = executions + " random executions from seed " + seed + " (a sample, not a proof)";
-        return new Result(found != null ? Verdict.VIOLATION : Verdict.INCOMPLETE, found, stats, coverage);
+        return new Result(found != null ? Verdict.VIOLATION : Verdict.INCOMPLETE, found, stats, coverage,
+                found != null ? null : "sampling");
     }
 }

@@ -20,7 +20,7 @@ public final class Tracer {
         Resumer[] rs = Execution.resumers(program, namer);
         Execution ex = new Execution(program, Execution.roots(rs), rs);
         List<Step> steps = new ArrayList<>();
-        Violation v = ex.check(program.stepChecks());
+        Violation v = ex.initialViolation();
         int[] choices = schedule.choices();
         for (int i = 0; i < choices.length && v == null; i++) {
             int t = choices[i];
