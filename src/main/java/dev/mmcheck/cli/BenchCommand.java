@@ -1,0 +1,118 @@
+package dev.mmcheck.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mmcheck.engine.Options;
+import dev.mmcheck.engine.Result;
+import dev.mmcheck.report.JsonReport;
+import dev.mmcheck.scenario.Catalog;
+import dev.mmcheck.scenario.Scenario;
+import dev.mmcheck.scenario.ScenarioProgram;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "bench", description = "Explore a fixed list of scenario sizes exhaustively and print what each cost:"
+        + " executions, distinct states, seconds, states per second, peak heap, cores.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--case", paramLabel = "SCENARIO:VARIANT[:NAME=V,...]",
+            description = "A case to run instead of the default list (repeatable), e.g. s003-mremap-pmd:after:pages=2,users=1.")
+    List<String> cases = new ArrayList<>();
+
+    @Option(names = "--max-seconds", paramLabel = "S", defaultValue = "120", description = "Budget per case (default: ${DEFAULT-VALUE}); a case that hits it is reported as INCOMPLETE.")
+    double maxSeconds;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the table as JSON to FILE.")
+    Path json;
+
+    static final List<String> DEFAULT = List.of(
+            "s003-mremap-pmd:after:pages=1,users=1",
+            "s003-mremap-pmd:after:pages=1,users=2",
+            "s003-mremap-pmd:after:pages=2,users=1",
+            "s003-mremap-pud:after:pages=2,users=1",
+            "s003-mremap-pmd:after:pages=2,users=2");
+
+    record Row(String scenario, String variant, Map<String, String> params, String verdict, long executions, long states,
+            long transitions, double seconds, long peakHeapBytes, int cores) {}
+
+    @Override
+    public Integer call() throws IOException {
+        if (maxSeconds <= 0) {
+            throw new UsageError("--max-seconds must be positive, got " + maxSeconds);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        List<Row> rows = new ArrayList<>();
+        out.printf("%-18s %-8s %-16s %-10s %12s %14s %9s %12s %10s %5s%n", "scenario", "variant", "params", "verdict",
+                "executions", "states", "seconds", "states/s", "peak heap", "cores");
+        for (String c : cases.isEmpty() ? DEFAULT : cases) {
+            Row r = run(c);
+            rows.add(r);
+            out.printf("%-18s %-8s %-16s %-10s %,12d %,14d %9.2f %,12.0f %9dM %5d%n", r.scenario(), r.variant(),
+                    paramText(r.params()), r.verdict(), r.executions(), r.states(), r.seconds(),
+                    r.states() / Math.max(r.seconds(), 1e-9), r.peakHeapBytes() >> 20, r.cores());
+            out.flush();
+        }
+        if (json != null) {
+            ObjectNode o = JsonReport.mapper().createObjectNode();
+            o.put("date", LocalDate.now().toString());
+            o.put("java", System.getProperty("java.version"));
+            o.put("availableProcessors", Runtime.getRuntime().availableProcessors());
+            ArrayNode a = o.putArray("cases");
+            for (Row r : rows) {
+                a.addPOJO(r);
+            }
+            Files.writeString(json, JsonReport.toJson(o, true) + "\n");
+        }
+        return Main.VERIFIED;
+    }
+
+    private Row run(String spec) {
+        String[] parts = spec.split(":");
+        if (parts.length < 2 || parts.length > 3) {
+            throw new UsageError("--case " + spec + ": expected SCENARIO:VARIANT[:NAME=V,...]");
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        if (parts.length == 3) {
+            for (String kv : parts[2].split(",")) {
+                int eq = kv.indexOf('=');
+                if (eq < 1) {
+                    throw new UsageError("--case " + spec + ": expected NAME=VALUE, found '" + kv + "'");
+                }
+                params.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
+        Scenario s = Catalog.load(parts[0], params);
+        ScenarioProgram sp = ScenarioProgram.build(s, parts[1]);
+        System.gc();
+        List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP).toList();
+        heap.forEach(MemoryPoolMXBean::resetPeakUsage);
+        Result r = Explore.exhaustive(sp.program, Options.exhaustive().withStopAtFirst(true).withBudget(0, maxSeconds));
+        long peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+        return new Row(s.name(), parts[1], params, r.verdict().name(), r.stats().executions(), r.stats().states(),
+                r.stats().transitions(), r.stats().seconds(), peak, 1);
+    }
+
+    private static String paramText(Map<String, String> p) {
+        StringBuilder sb = new StringBuilder();
+        p.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ",").append(k).append('=').append(v));
+        return sb.toString();
+    }
+}

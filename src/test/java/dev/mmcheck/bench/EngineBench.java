@@ -1,0 +1,88 @@
+package dev.mmcheck.bench;
+
+import dev.mmcheck.engine.Explorer;
+import dev.mmcheck.engine.Options;
+import dev.mmcheck.engine.Result;
+import dev.mmcheck.scenario.Catalog;
+import dev.mmcheck.scenario.ScenarioProgram;
+import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The engine's hot paths, and the design alternative it was chosen over: resuming a model thread
+ * through its memoized history tree versus handing control to a parked virtual thread.
+ * Run with scripts/jmh.
+ */
+@State(Scope.Thread)
+@Fork(1)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class EngineBench {
+    private ScenarioProgram s003;
+    private Long2LongOpenHashMap visited;
+    private long key;
+    private SynchronousQueue<Integer> ping;
+    private SynchronousQueue<Integer> pong;
+    private Thread partner;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        s003 = ScenarioProgram.build(Catalog.builtin("s003-mremap-pmd"), "after");
+        visited = new Long2LongOpenHashMap();
+        ping = new SynchronousQueue<>();
+        pong = new SynchronousQueue<>();
+        partner = Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    pong.put(ping.take() + 1);
+                }
+            } catch (InterruptedException e) {
+                // done
+            }
+        });
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        partner.interrupt();
+    }
+
+    /** A whole exhaustive check of s003-mremap-pmd --variant after (20,020 states); divide by states for per-state cost. */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MICROSECONDS)
+    public Result exploreS003() {
+        return new Explorer(s003.program, Options.exhaustive()).run();
+    }
+
+    /** Inserting one new 64-bit fingerprint with its sleep mask into the visited table. */
+    @Benchmark
+    public long visitedInsert() {
+        key = key * 0x9e3779b97f4a7c15L + 1;
+        if (visited.size() > 4_000_000) {
+            visited.clear();
+        }
+        return visited.put(key, 3L);
+    }
+
+    /** The alternative design: one scheduling point as a round trip to a virtual thread (two hand-offs). */
+    @Benchmark
+    public int virtualThreadRoundTrip() throws InterruptedException {
+        ping.put(1);
+        return pong.take();
+    }
+}
