@@ -15,7 +15,10 @@ import dev.mmcheck.mm.paths.Swap;
 import dev.mmcheck.mm.paths.TlbFlush;
 import dev.mmcheck.mm.paths.User;
 import dev.mmcheck.mm.paths.Vmscan;
+import dev.mmcheck.mm.types.AddressSpace;
 import dev.mmcheck.mm.types.AnonVma;
+import dev.mmcheck.mm.types.RwSemaphore;
+import dev.mmcheck.mm.types.SpinLock;
 import dev.mmcheck.mm.types.Lru;
 import dev.mmcheck.mm.types.MmStruct;
 import dev.mmcheck.mm.types.Page;
@@ -49,6 +52,9 @@ public final class Kernel {
     private final Vma[] vmas;
     private final MmStruct[] mms;
     private final AnonVma[] anonVmas;
+    private final AddressSpace[] files;
+    private final java.util.List<SpinLock> spinLocks = new java.util.ArrayList<>();
+    private final java.util.List<RwSemaphore> rwsems = new java.util.ArrayList<>();
     private final Tlb[] tlbs;
     public final Lru lru;
     public final SwapSpace swap;
@@ -84,6 +90,10 @@ public final class Kernel {
         for (int i = 0; i < anonVmas.length; i++) {
             anonVmas[i] = new AnonVma(this, i);
         }
+        files = new AddressSpace[sizes.files()];
+        for (int i = 0; i < files.length; i++) {
+            files[i] = new AddressSpace(this, i, sizes.filePages());
+        }
         tlbs = new Tlb[cpus];
         for (int i = 0; i < cpus; i++) {
             tlbs[i] = new Tlb(this, i);
@@ -111,6 +121,8 @@ public final class Kernel {
         memory = new Memory(layout);
         for (MmStruct mm : mms) {
             memory.write(mm.pgd.allocated, 1);
+            memory.write(mm.users, 1);
+            memory.write(mm.count, 1);
         }
     }
 
@@ -227,6 +239,31 @@ public final class Kernel {
 
     public int mmCount() {
         return mms.length;
+    }
+
+    public AddressSpace file(int id) {
+        return files[id];
+    }
+
+    public int fileCount() {
+        return files.length;
+    }
+
+    /** Locks register themselves here, so checks can ask which are still held. */
+    public void register(SpinLock l) {
+        spinLocks.add(l);
+    }
+
+    public void register(RwSemaphore l) {
+        rwsems.add(l);
+    }
+
+    public java.util.List<SpinLock> spinLocks() {
+        return spinLocks;
+    }
+
+    public java.util.List<RwSemaphore> rwsems() {
+        return rwsems;
     }
 
     public AnonVma anonVma(int id) {

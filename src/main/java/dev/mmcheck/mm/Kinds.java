@@ -12,6 +12,8 @@ public final class Kinds {
     public static final String BUG_ON = "BUG_ON";
     /** A page-table page was read, locked or written after it was freed. */
     public static final String PGTABLE_UAF = "PGTABLE_UAF";
+    /** A kernel function returned still holding a lock it took (seen once every CPU has finished). */
+    public static final String LOCK_LEAK = "LOCK_LEAK";
     /** Every unfinished CPU waits for a lock. */
     public static final String DEADLOCK = dev.mmcheck.engine.Violation.DEADLOCK;
 }

@@ -5,6 +5,7 @@ import dev.mmcheck.engine.ModelError;
 import dev.mmcheck.engine.Program;
 import dev.mmcheck.engine.ThreadSpec;
 import dev.mmcheck.mm.Config;
+import dev.mmcheck.mm.Invariants;
 import dev.mmcheck.mm.Kernel;
 import dev.mmcheck.mm.Mirrors;
 import dev.mmcheck.mm.Patch;
@@ -62,7 +63,8 @@ public final class ScenarioProgram {
         Sizes sizes = new Sizes(sz.getOrDefault("pages", z.pages()), sz.getOrDefault("pud-tables", z.pudTables()),
                 sz.getOrDefault("pmd-tables", z.pmdTables()), sz.getOrDefault("pte-tables", z.pteTables()),
                 sz.getOrDefault("vmas", z.vmas()), Math.max(z.mms(), s.processes().size()),
-                sz.getOrDefault("anon-vmas", z.anonVmas()), sz.getOrDefault("swap-slots", z.swapSlots()));
+                sz.getOrDefault("anon-vmas", z.anonVmas()), sz.getOrDefault("swap-slots", z.swapSlots()),
+                sz.getOrDefault("files", z.files()), sz.getOrDefault("file-pages", z.filePages()));
         Kernel k = new Kernel(config, patches, sizes, s.cpus().size());
 
         Map<String, MmStruct> mms = new HashMap<>();
@@ -101,7 +103,7 @@ public final class ScenarioProgram {
             }));
         }
         k.leave();
-        Program program = new Program(k.memory, threads, List.of(), List.of());
+        Program program = new Program(k.memory, threads, Invariants.stepChecks(k), Invariants.finalChecks(k));
         return new ScenarioProgram(s, v, k, program);
     }
 

@@ -4,6 +4,12 @@ import dev.mmcheck.mm.Kernel;
 
 /** mm_struct: an address space. Its vmas form a list sorted by address, headed by {@code mmap}. */
 public final class MmStruct {
+    /** mm->flags bits (include/linux/sched/coredump.h, 5.17). */
+    public static final int MMF_OOM_SKIP = 21;
+    public static final int MMF_UNSTABLE = 22;
+    public static final int MMF_OOM_VICTIM = 25;
+    public static final int MMF_OOM_REAP_QUEUED = 26;
+
     public final int id;
     public final RwSemaphore mmapLock;
     public final SpinLock pageTableLock;
@@ -11,6 +17,12 @@ public final class MmStruct {
     /** First vma's id + 1, or 0. */
     public final int mmap;
     public final int mapCount;
+    /** mm_users: users of the address space; exit_mmap runs when it drops to zero. */
+    public final int users;
+    /** mm_count: references to the struct itself (mmgrab). */
+    public final int count;
+    public final int flags;
+    public final int lockedVm;
 
     public MmStruct(Kernel k, int id, PageTable pgd) {
         this.id = id;
@@ -20,6 +32,10 @@ public final class MmStruct {
         this.pgd = pgd;
         this.mmap = k.layout.alloc(n + ".mmap");
         this.mapCount = k.layout.alloc(n + ".map_count");
+        this.users = k.layout.alloc(n + ".mm_users");
+        this.count = k.layout.alloc(n + ".mm_count");
+        this.flags = k.layout.alloc(n + ".flags");
+        this.lockedVm = k.layout.alloc(n + ".locked_vm");
     }
 
     public String name() {

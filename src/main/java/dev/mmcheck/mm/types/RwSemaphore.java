@@ -18,6 +18,7 @@ public final class RwSemaphore {
         this.k = k;
         this.name = name;
         this.slot = k.layout.alloc(name);
+        k.register(this);
     }
 
     public void downRead() {

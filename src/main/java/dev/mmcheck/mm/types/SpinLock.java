@@ -21,6 +21,7 @@ public final class SpinLock {
         this.k = k;
         this.name = name;
         this.slot = k.layout.alloc(name);
+        k.register(this);
         this.aliveSlot = aliveSlot;
     }
 

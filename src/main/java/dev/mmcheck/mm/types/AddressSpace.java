@@ -1,0 +1,39 @@
+package dev.mmcheck.mm.types;
+
+import dev.mmcheck.mm.Kernel;
+
+/**
+ * struct address_space of a file: the i_mmap tree of vmas mapping it (in traversal order, as for
+ * the anon_vma chain), its rwsem, and the page cache (file page index -> pfn + 1).
+ */
+public final class AddressSpace {
+    public static final int CHAIN = 7;
+    public final int id;
+    public final RwSemaphore iMmapRwsem;
+    public final int[] iMmap = new int[CHAIN];
+    public final int[] pageCache;
+    public final int size;
+
+    public AddressSpace(Kernel k, int id, int pages) {
+        this.id = id;
+        String n = "mapping" + id;
+        this.iMmapRwsem = new RwSemaphore(k, n + ".i_mmap_rwsem");
+        for (int i = 0; i < CHAIN; i++) {
+            iMmap[i] = k.layout.alloc(n + ".i_mmap[" + i + "]");
+        }
+        pageCache = new int[pages];
+        for (int i = 0; i < pages; i++) {
+            pageCache[i] = k.layout.alloc(n + ".i_pages[" + i + "]");
+        }
+        this.size = k.layout.alloc(n + ".i_size");
+    }
+
+    public String name() {
+        return "mapping" + id;
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}
