@@ -41,6 +41,7 @@ import java.util.function.LongFunction;
  */
 public final class Kernel {
     public final Config config;
+    public final Generation generation;
     private final Set<Patch> patches;
     public final Layout layout = new Layout();
     public final Memory memory;
@@ -73,8 +74,10 @@ public final class Kernel {
 
     private Steps current;
 
-    public Kernel(Config config, Set<Patch> patches, Sizes sizes, int cpus) {
+    /** {@code patches}: every patch applied (a generation's own plus or minus the variant's). */
+    public Kernel(Config config, Generation generation, Set<Patch> patches, Sizes sizes, int cpus) {
         this.config = config;
+        this.generation = generation;
         this.patches = patches.isEmpty() ? EnumSet.noneOf(Patch.class) : EnumSet.copyOf(patches);
         this.cpus = cpus;
         this.setupCpu = cpus;
@@ -128,6 +131,17 @@ public final class Kernel {
 
     public boolean has(Patch p) {
         return patches.contains(p);
+    }
+
+    /** The patches a generation has: those merged in it or before. */
+    public static Set<Patch> patchesOf(Generation g) {
+        Set<Patch> s = EnumSet.noneOf(Patch.class);
+        for (Patch p : Patch.values()) {
+            if (p.since != null && p.since.compareTo(g) <= 0) {
+                s.add(p);
+            }
+        }
+        return s;
     }
 
     public Set<Patch> patches() {

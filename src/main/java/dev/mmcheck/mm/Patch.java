@@ -1,26 +1,52 @@
 package dev.mmcheck.mm;
 
 /**
- * A kernel change that the model can apply or not. Variants of a scenario are sets of patches
- * applied to the model's base behaviour, so a patch's diff in the kernel is one test of
- * {@link Kernel#has} in the model.
+ * A kernel change the model can apply or not. A kernel generation is the set of patches merged by
+ * then ({@link #since}); a scenario variant is a generation plus or minus patches, so a patch's
+ * diff in the kernel is a test of {@link Kernel#has} in the model. Commit ids are given where they
+ * were checked; otherwise the title says what the change is.
  */
 public enum Patch {
+    /** Seed 001 fix: try_to_unmap_cluster mlocks pages other than the one reclaim holds only under trylock_page. */
+    CLUSTER_MLOCK_TRYLOCK(Generation.K3_16, "", "try_to_unmap_cluster: trylock_page before mlocking other pages of the cluster"),
+    /** Seed 001, Kosaki's proposal: skip pages already PageMlocked, else trylock as the merged fix does. */
+    CLUSTER_MLOCK_KOSAKI(null, "", "try_to_unmap_cluster: if (!PageMlocked(page) && trylock_page(page)) mlock it (proposal)"),
+    /** Seed 001 experiment: 3.13's cluster scan with mlock_vma_page's BUG_ON(!PageLocked) removed. */
+    MLOCK_WITHOUT_PAGE_LOCK_BUG_ON(null, "", "mlock_vma_page without BUG_ON(!PageLocked(page)) (experiment for Kosaki's claim)"),
+    /** i_mmap_mutex became i_mmap_rwsem and rmap_walk_file takes it for read (3.19). */
+    I_MMAP_RWSEM(Generation.K4_4, "", "mm: convert i_mmap_mutex to rwsem; rmap walks take it for read"),
+    /** The state seed 000 names: unmap_mapping_range took i_mmap_rwsem for read, reverted by 48ec833b7851. */
+    UNMAP_MAPPING_RANGE_SHARED_I_MMAP(null, "48ec833b7851^", "mm/memory.c: share the i_mmap_rwsem (reverted by 48ec833b7851)"),
+    /** Seed 000: try_to_unmap_one mlocks the page under the pte lock instead of the mmap_sem read trylock. */
+    TTU_MLOCK_UNDER_PTL(Generation.K4_4, "b87537d9e2fe", "mm: rmap use pte lock not mmap_sem to set PageMlocked"),
+    /** Seed 000, same commit: TTU_MUNLOCK skips a vma whose VM_LOCKED is clear before touching page tables. */
+    TTU_MUNLOCK_SKIP(Generation.K4_4, "b87537d9e2fe", "try_to_unmap_one: TTU_MUNLOCK skips vmas without VM_LOCKED"),
+    /** Seed 002 as posted: page_mlock_one mlocks without re-checking VM_LOCKED under the pte lock. */
+    PAGE_MLOCK_SEED_TEXT(null, "", "mm/rmap: split try_to_munlock from try_to_unmap (as posted)"),
+    /** Seed 002 as merged: page_mlock_one re-checks VM_LOCKED under the pte lock but returns still holding it. */
+    PAGE_MLOCK_SPLIT(Generation.K5_17, "cd62734ca60d", "mm/rmap: split try_to_munlock from try_to_unmap"),
+    /** Hugh Dickins' follow-up: page_mlock_one keeps walking when VM_LOCKED is clear (no premature return). */
+    PAGE_MLOCK_NO_PREMATURE_RETURN(Generation.K5_17, "", "mm/rmap: fix new bug: premature return from page_mlock_one()"),
     /**
      * The seed-003 v7 proposal (not merged): page_vma_mapped_walk takes the PMD lock before reading
      * the pmd and holds it with the PTE lock until page_vma_mapped_walk_done.
      */
-    PVMW_HOLDS_PMD_LOCK("v7 01/11", "mm/mremap: Fix race between MOVE_PMD mremap and pageout (v7: pmd lock in page_vma_mapped_walk)"),
+    PVMW_HOLDS_PMD_LOCK(null, "", "mm/mremap: Fix race between MOVE_PMD mremap and pageout (v7: pmd lock in page_vma_mapped_walk)"),
+    /** The merged seed-003 fix: NORMAL_PMD and NORMAL_PUD moves always take the rmap locks. */
+    MOVE_PGT_ALWAYS_RMAP_LOCKS(Generation.K5_17, "", "mm/mremap: hold the rmap lock in write mode when moving page table entries"),
     /**
-     * The merged seed-003 fix (5.17 source): NORMAL_PMD and NORMAL_PUD moves always take the rmap
-     * locks instead of only when need_rmap_locks says so.
+     * Kirill Shutemov's concern (seed 000), a fault model, not a patch: a read-modify-write of
+     * vm_flags may publish an intermediate value with VM_LOCKED set before the final value.
      */
-    MOVE_PGT_ALWAYS_RMAP_LOCKS("97113eb39fa7", "mm/mremap: hold the rmap lock in write mode when moving page table entries");
+    TORN_VM_FLAGS(null, "", "fault model: vm_flags updates may publish a torn intermediate value with VM_LOCKED");
 
+    /** The first modelled generation that has it; null for proposals, experiments and fault models. */
+    public final Generation since;
     public final String commit;
     public final String title;
 
-    Patch(String commit, String title) {
+    Patch(Generation since, String commit, String title) {
+        this.since = since;
         this.commit = commit;
         this.title = title;
     }

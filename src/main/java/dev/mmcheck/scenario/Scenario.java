@@ -12,6 +12,7 @@ public record Scenario(
         String source,
         String seed,
         String title,
+        String kernel,
         List<String> description,
         List<Variant> variants,
         List<Expectation> expectations,
@@ -22,8 +23,11 @@ public record Scenario(
         List<Process> processes,
         List<Cpu> cpus) {
 
-    /** A named set of patches applied to the model's base kernel. */
-    public record Variant(String name, List<String> patches, String description, Pos pos) {}
+    /**
+     * A kernel to check against: a generation (null: the scenario's) plus patches ("+name") or
+     * minus patches ("-name").
+     */
+    public record Variant(String name, String kernel, List<String> patches, String description, Pos pos) {}
 
     /** What checking a variant should give: a verdict and, for a violation, its kind. */
     public record Expectation(String variant, String verdict, String kind, Pos pos) {}

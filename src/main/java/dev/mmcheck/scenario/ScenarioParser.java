@@ -20,6 +20,7 @@ public final class ScenarioParser {
     private String name;
     private String seed = "";
     private String title = "";
+    private String kernel = "5.12";
     private final List<String> description = new ArrayList<>();
     private final List<Scenario.Variant> variants = new ArrayList<>();
     private final List<Scenario.Expectation> expectations = new ArrayList<>();
@@ -92,14 +93,14 @@ public final class ScenarioParser {
             throw new ScenarioError(new Pos(file, lines.length, 1), "the scenario has no 'cpu' section");
         }
         if (variants.isEmpty()) {
-            variants.add(new Scenario.Variant("base", List.of(), "the model's base kernel", new Pos(file, 1, 1)));
+            variants.add(new Scenario.Variant("base", null, List.of(), "the kernel the scenario names", new Pos(file, 1, 1)));
         }
         for (Scenario.Expectation e : expectations) {
             if (variants.stream().noneMatch(v -> v.name().equals(e.variant()))) {
                 throw new ScenarioError(e.pos(), "expectation for unknown variant '" + e.variant() + "'");
             }
         }
-        return new Scenario(name, file, seed, title, List.copyOf(description), List.copyOf(variants),
+        return new Scenario(name, file, seed, title, kernel, List.copyOf(description), List.copyOf(variants),
                 List.copyOf(expectations), Map.copyOf(config), Map.copyOf(sizes), preemptionBound,
                 List.copyOf(params), List.copyOf(processes), List.copyOf(cpus));
     }
@@ -197,6 +198,10 @@ public final class ScenarioParser {
                 need(t, 2, 2, "seed NUMBER");
                 seed = t.get(1).text();
             }
+            case "kernel" -> {
+                need(t, 2, 2, "kernel VERSION");
+                kernel = generation(t.get(1));
+            }
             case "title" -> {
                 need(t, 2, 2, "title \"TEXT\"");
                 title = t.get(1).text();
@@ -223,9 +228,16 @@ public final class ScenarioParser {
                 block = new Block(t, new ArrayList<>());
             }
             default -> throw new ScenarioError(d.pos(), "unknown directive '" + d.text()
-                    + "' (expected scenario, seed, title, variant, expect, param, config, size, bound, process or cpu;"
+                    + "' (expected scenario, seed, title, kernel, variant, expect, param, config, size, bound, process or cpu;"
                     + " commands must be indented under a process or cpu)");
         }
+    }
+
+    private static String generation(Token t) {
+        if (dev.mmcheck.mm.Generation.of(t.text()) == null) {
+            throw new ScenarioError(t.pos(), "unknown kernel '" + t.text() + "' (modelled: " + dev.mmcheck.mm.Generation.versions() + ")");
+        }
+        return t.text();
     }
 
     private Scenario.Process process(String n) {
@@ -247,21 +259,25 @@ public final class ScenarioParser {
         }
         List<String> patches = new ArrayList<>();
         String desc = "";
+        String k = null;
         for (int i = 2; i < t.size(); i++) {
             Token x = t.get(i);
             if (x.quoted()) {
                 desc = x.text();
-            } else if (x.text().startsWith("+")) {
+            } else if (x.text().startsWith("kernel=")) {
+                Pos vp = new Pos(x.pos().file(), x.pos().line(), x.pos().column() + 7);
+                k = generation(new Token(x.text().substring(7), vp, false));
+            } else if (x.text().startsWith("+") || x.text().startsWith("-")) {
                 String p = x.text().substring(1);
                 if (Patches.byName(p) == null) {
                     throw new ScenarioError(x.pos(), "unknown patch '" + p + "' (known: " + Patches.names() + ")");
                 }
-                patches.add(p);
+                patches.add(x.text());
             } else {
-                throw new ScenarioError(x.pos(), "expected +patch or a quoted description, found '" + x.text() + "'");
+                throw new ScenarioError(x.pos(), "expected kernel=VERSION, +patch, -patch or a quoted description, found '" + x.text() + "'");
             }
         }
-        variants.add(new Scenario.Variant(vn, List.copyOf(patches), desc, t.get(0).pos()));
+        variants.add(new Scenario.Variant(vn, k, List.copyOf(patches), desc, t.get(0).pos()));
     }
 
     private void expect(List<Token> t) {

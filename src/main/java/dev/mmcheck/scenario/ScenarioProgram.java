@@ -5,6 +5,7 @@ import dev.mmcheck.engine.ModelError;
 import dev.mmcheck.engine.Program;
 import dev.mmcheck.engine.ThreadSpec;
 import dev.mmcheck.mm.Config;
+import dev.mmcheck.mm.Generation;
 import dev.mmcheck.mm.Invariants;
 import dev.mmcheck.mm.Kernel;
 import dev.mmcheck.mm.Mirrors;
@@ -49,9 +50,14 @@ public final class ScenarioProgram {
             throw new ScenarioError("unknown variant '" + variantName + "' of " + s.name() + " (known: "
                     + String.join(", ", s.variants().stream().map(Scenario.Variant::name).toList()) + ")");
         }
-        Set<Patch> patches = EnumSet.noneOf(Patch.class);
+        Generation gen = Generation.of(v.kernel() != null ? v.kernel() : s.kernel());
+        Set<Patch> patches = Kernel.patchesOf(gen);
         for (String p : v.patches()) {
-            patches.add(Patches.byName(p));
+            if (p.startsWith("+")) {
+                patches.add(Patches.byName(p.substring(1)));
+            } else {
+                patches.remove(Patches.byName(p.substring(1)));
+            }
         }
         Config d = Config.defaults();
         Config config = new Config(
@@ -65,7 +71,7 @@ public final class ScenarioProgram {
                 sz.getOrDefault("vmas", z.vmas()), Math.max(z.mms(), s.processes().size()),
                 sz.getOrDefault("anon-vmas", z.anonVmas()), sz.getOrDefault("swap-slots", z.swapSlots()),
                 sz.getOrDefault("files", z.files()), sz.getOrDefault("file-pages", z.filePages()));
-        Kernel k = new Kernel(config, patches, sizes, s.cpus().size());
+        Kernel k = new Kernel(config, gen, patches, sizes, s.cpus().size());
 
         Map<String, MmStruct> mms = new HashMap<>();
         for (Scenario.Process p : s.processes()) {

@@ -118,7 +118,7 @@ class CliTest {
         Files.writeString(f, """
                 scenario my-race
                 variant before
-                variant after +move-pgt-always-rmap-locks
+                variant after kernel=5.17
                 process P
                   mmap 0x40000000 2M rw
                   write 0x40000000
