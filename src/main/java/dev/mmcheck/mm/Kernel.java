@@ -5,7 +5,11 @@ import dev.mmcheck.engine.Memory;
 import dev.mmcheck.engine.Op;
 import dev.mmcheck.engine.Steps;
 import dev.mmcheck.engine.Violation;
+import dev.mmcheck.mm.paths.Filemap;
+import dev.mmcheck.mm.paths.Gup;
+import dev.mmcheck.mm.paths.Mlock;
 import dev.mmcheck.mm.paths.Mmap;
+import dev.mmcheck.mm.paths.Truncate;
 import dev.mmcheck.mm.paths.MmMemory;
 import dev.mmcheck.mm.paths.Mremap;
 import dev.mmcheck.mm.paths.PageAlloc;
@@ -58,6 +62,8 @@ public final class Kernel {
     private final java.util.List<RwSemaphore> rwsems = new java.util.ArrayList<>();
     private final Tlb[] tlbs;
     public final Lru lru;
+    /** The NR_MLOCK zone counter: +1 on every successful TestSetPageMlocked, -1 on every successful TestClear. */
+    public final int nrMlock;
     public final SwapSpace swap;
     private final MmStruct[] cpuMm;
 
@@ -71,8 +77,14 @@ public final class Kernel {
     public final PageAlloc pageAlloc = new PageAlloc(this);
     public final TlbFlush tlbFlush = new TlbFlush(this);
     public final User user = new User(this);
+    public final Mlock mlock = new Mlock(this);
+    public final Gup gup = new Gup(this);
+    public final Truncate truncate = new Truncate(this);
+    public final Filemap filemap = new Filemap(this);
 
     private Steps current;
+    /** Locks the running code holds, innermost last (rebuilt on every run of a thread's code). */
+    private java.util.List<Object> held = new java.util.ArrayList<>();
 
     /** {@code patches}: every patch applied (a generation's own plus or minus the variant's). */
     public Kernel(Config config, Generation generation, Set<Patch> patches, Sizes sizes, int cpus) {
@@ -102,6 +114,7 @@ public final class Kernel {
             tlbs[i] = new Tlb(this, i);
         }
         lru = new Lru(this);
+        nrMlock = layout.alloc("NR_MLOCK");
         swap = new SwapSpace(this, sizes.swapSlots());
         // Each mm owns its PGD from birth (mm_alloc -> pgd_alloc); the other tables are pooled per level.
         mms = new MmStruct[sizes.mms()];
@@ -153,11 +166,41 @@ public final class Kernel {
     /** Called at the start of each model thread's body: steps now go to the explorer. */
     public void enter(Steps steps) {
         this.current = steps;
+        this.held = new java.util.ArrayList<>();
     }
 
     /** Back to set-up mode: steps apply directly to {@link #memory}. */
     public void leave() {
         this.current = null;
+        this.held = new java.util.ArrayList<>();
+    }
+
+    /** Lock bookkeeping of the running code (thread-local: derived from its own steps). */
+    public void acquired(Object lock) {
+        held.add(lock);
+    }
+
+    public void released(Object lock) {
+        held.remove(lock);
+    }
+
+    public java.util.List<Object> held() {
+        return held;
+    }
+
+    /**
+     * A kernel entry point is returning: it must hold no lock it took (I-LOCK-BALANCE).
+     * Violations end the execution with LOCK_LEAK, naming the locks.
+     */
+    public void checkReturnsUnlocked(String entry) {
+        if (held.isEmpty()) {
+            return;
+        }
+        String what = entry + " returned holding " + held;
+        if (current == null) {
+            throw new SetupError(what);
+        }
+        current.fail(Kinds.LOCK_LEAK, what);
     }
 
     /** The CPU running the current code (the set-up pseudo-CPU outside exploration). */
@@ -239,6 +282,7 @@ public final class Kernel {
         return tables.length;
     }
 
+
     public Vma vma(int id) {
         return vmas[id];
     }
@@ -295,7 +339,7 @@ public final class Kernel {
         if ((mapping & Page.MAPPING_ANON) != 0) {
             return "anon_vma" + ((mapping & ~Page.MAPPING_ANON) - 1);
         }
-        return "mapping " + mapping;
+        return "mapping" + ((mapping & ~Page.MAPPING_FILE) - 1);
     }
 
     public static String yesNo(long r) {

@@ -14,6 +14,10 @@ public final class Kinds {
     public static final String PGTABLE_UAF = "PGTABLE_UAF";
     /** A kernel function returned still holding a lock it took (seen once every CPU has finished). */
     public static final String LOCK_LEAK = "LOCK_LEAK";
+    /** Once every CPU has finished, a page is PG_mlocked or unevictable while no VM_LOCKED vma maps it. */
+    public static final String MLOCK_STRANDED = "MLOCK_STRANDED";
+    /** Once every CPU has finished, the NR_MLOCK counter differs from the number of PG_mlocked pages. */
+    public static final String NR_MLOCK_MISMATCH = "NR_MLOCK_MISMATCH";
     /** Every unfinished CPU waits for a lock. */
     public static final String DEADLOCK = dev.mmcheck.engine.Violation.DEADLOCK;
 }

@@ -17,6 +17,12 @@ public enum Patch {
     I_MMAP_RWSEM(Generation.K4_4, "", "mm: convert i_mmap_mutex to rwsem; rmap walks take it for read"),
     /** The state seed 000 names: unmap_mapping_range took i_mmap_rwsem for read, reverted by 48ec833b7851. */
     UNMAP_MAPPING_RANGE_SHARED_I_MMAP(null, "48ec833b7851^", "mm/memory.c: share the i_mmap_rwsem (reverted by 48ec833b7851)"),
+    /** 5.x: try_to_unmap_one no longer tests and clears the young bit (reclaim decided that already). */
+    TTU_NO_YOUNG_CHECK(Generation.K5_12, "", "try_to_unmap_one: no ptep_clear_flush_young test (TTU_IGNORE_ACCESS gone)"),
+    /** Nonlinear vmas (remap_file_pages) and their cluster scan were removed in 4.0. */
+    NO_NONLINEAR_VMAS(Generation.K4_4, "", "mm: remove the nonlinear vma machinery (remap_file_pages emulated)"),
+    /** 5.11: isolate_lru_page tests and clears PG_lru before taking the lru lock. */
+    TEST_CLEAR_PAGE_LRU(Generation.K5_12, "", "mm/lru: introduce TestClearPageLRU()"),
     /** Seed 000: try_to_unmap_one mlocks the page under the pte lock instead of the mmap_sem read trylock. */
     TTU_MLOCK_UNDER_PTL(Generation.K4_4, "b87537d9e2fe", "mm: rmap use pte lock not mmap_sem to set PageMlocked"),
     /** Seed 000, same commit: TTU_MUNLOCK skips a vma whose VM_LOCKED is clear before touching page tables. */

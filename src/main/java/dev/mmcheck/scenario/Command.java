@@ -4,8 +4,26 @@ package dev.mmcheck.scenario;
 public sealed interface Command {
     Pos pos();
 
-    /** mmap(addr, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED). */
-    record Mmap(Pos pos, long addr, long len, boolean writable) implements Command {}
+    /** mmap(addr, len, prot, MAP_FIXED | MAP_PRIVATE or MAP_SHARED, and MAP_ANONYMOUS or a file at pgoff). */
+    record Mmap(Pos pos, long addr, long len, boolean writable, boolean shared, String file, long pgoff) implements Command {}
+
+    /** mlock(addr, len) or munlock(addr, len). */
+    record Mlock(Pos pos, long addr, long len, boolean on) implements Command {}
+
+    /** mprotect(addr, len, prot). */
+    record Mprotect(Pos pos, long addr, long len, boolean writable) implements Command {}
+
+    /** ftruncate of a file to size bytes. */
+    record Truncate(Pos pos, String file, long size) implements Command {}
+
+    /** The process's last thread exits: mmput, exit_mmap. */
+    record Exit(Pos pos) implements Command {}
+
+    /** An earlier reclaim pass found the page at addr referenced and cleared its young bits (page_referenced). */
+    record Age(Pos pos, long addr) implements Command {}
+
+    /** remap_file_pages(addr, size, 0, pgoff, 0) (kernels up to 3.19). */
+    record RemapFilePages(Pos pos, long addr, long size, long pgoff) implements Command {}
 
     /** munmap(addr, len). */
     record Munmap(Pos pos, long addr, long len) implements Command {}

@@ -12,12 +12,50 @@ final class CommandParser {
         Pos p = op.pos();
         return switch (op.text()) {
             case "mmap" -> {
-                need(t, 4, "mmap ADDR LEN rw|ro");
-                String prot = t.get(3).text();
-                if (!prot.equals("rw") && !prot.equals("ro")) {
-                    throw new ScenarioError(t.get(3).pos(), "expected rw or ro, found '" + prot + "'");
+                if (t.size() < 4 || t.size() > 6) {
+                    throw new ScenarioError(t.size() > 6 ? t.get(6).pos() : p, "expected: mmap ADDR LEN rw|ro [private|shared] [FILE[@PGOFF]]");
                 }
-                yield new Command.Mmap(p, addr(t.get(1), env), len(t.get(2), env), prot.equals("rw"));
+                boolean shared = false;
+                String file = null;
+                long pgoff = 0;
+                for (int i = 4; i < t.size(); i++) {
+                    String w = t.get(i).text();
+                    if (w.equals("shared") || w.equals("private")) {
+                        shared = w.equals("shared");
+                    } else {
+                        int at = w.indexOf('@');
+                        file = at < 0 ? w : w.substring(0, at);
+                        if (at >= 0) {
+                            Pos ap = new Pos(t.get(i).pos().file(), t.get(i).pos().line(), t.get(i).pos().column() + at + 1);
+                            pgoff = Expr.eval(ap, w.substring(at + 1), env);
+                        }
+                    }
+                }
+                yield new Command.Mmap(p, addr(t.get(1), env), len(t.get(2), env), prot(t.get(3)), shared, file, pgoff);
+            }
+            case "mlock", "munlock" -> {
+                need(t, 3, op.text() + " ADDR LEN");
+                yield new Command.Mlock(p, addr(t.get(1), env), len(t.get(2), env), op.text().equals("mlock"));
+            }
+            case "mprotect" -> {
+                need(t, 4, "mprotect ADDR LEN rw|ro");
+                yield new Command.Mprotect(p, addr(t.get(1), env), len(t.get(2), env), prot(t.get(3)));
+            }
+            case "truncate" -> {
+                need(t, 3, "truncate FILE SIZE");
+                yield new Command.Truncate(p, t.get(1).text(), len(t.get(2), env));
+            }
+            case "exit" -> {
+                need(t, 1, "exit");
+                yield new Command.Exit(p);
+            }
+            case "age" -> {
+                need(t, 2, "age ADDR");
+                yield new Command.Age(p, addr(t.get(1), env));
+            }
+            case "remap_file_pages" -> {
+                need(t, 4, "remap_file_pages ADDR SIZE PGOFF");
+                yield new Command.RemapFilePages(p, addr(t.get(1), env), len(t.get(2), env), len(t.get(3), env));
             }
             case "munmap" -> {
                 need(t, 3, "munmap ADDR LEN");
@@ -36,8 +74,15 @@ final class CommandParser {
                 yield new Command.Reclaim(p, addr(t.get(1), env));
             }
             default -> throw new ScenarioError(p, "unknown command '" + op.text()
-                    + "' (known: mmap, munmap, read, write, mremap, reclaim)");
+                    + "' (known: mmap, munmap, mprotect, mlock, munlock, read, write, mremap, truncate, exit, reclaim, age, remap_file_pages)");
         };
+    }
+
+    private static boolean prot(Token t) {
+        if (!t.text().equals("rw") && !t.text().equals("ro")) {
+            throw new ScenarioError(t.pos(), "expected rw or ro, found '" + t.text() + "'");
+        }
+        return t.text().equals("rw");
     }
 
     private static int flags(Token t) {

@@ -20,6 +20,7 @@ public record Scenario(
         Map<String, Integer> sizes,
         int preemptionBound,
         List<Param> params,
+        List<File> files,
         List<Process> processes,
         List<Cpu> cpus) {
 
@@ -34,6 +35,9 @@ public record Scenario(
 
     /** A scale parameter: its default, the value this instance was built with, and what it means. */
     public record Param(String name, long defaultValue, long value, String description) {}
+
+    /** A file (on a filesystem without its own locking games): its name and size in pages. */
+    public record File(String name, long pages, Pos pos) {}
 
     /** A process: an address space, built by its set-up commands. */
     public record Process(String name, List<Command> setup, Pos pos) {}

@@ -12,7 +12,7 @@ import java.util.Set;
  * file, line and column.
  */
 public final class ScenarioParser {
-    public static final Set<String> CONFIG_KEYS = Set.of("split-pmd-ptlocks", "move-pmd", "move-pud");
+    public static final Set<String> CONFIG_KEYS = Set.of("split-pte-ptlocks", "split-pmd-ptlocks", "move-pmd", "move-pud");
     public static final Set<String> SIZE_KEYS = Set.of("pages", "pud-tables", "pmd-tables", "pte-tables", "vmas", "anon-vmas", "swap-slots", "files", "file-pages");
     public static final Set<String> VERDICTS = Set.of("VERIFIED", "VIOLATION", "INCOMPLETE");
 
@@ -30,6 +30,7 @@ public final class ScenarioParser {
     private final List<Scenario.Process> processes = new ArrayList<>();
     private final List<Scenario.Cpu> cpus = new ArrayList<>();
     private final List<Scenario.Param> params = new ArrayList<>();
+    private final List<Scenario.File> files = new ArrayList<>();
     private final Map<String, String> overrides;
     private final Map<String, Long> env = new LinkedHashMap<>();
     private Block block; // the process or cpu section whose indented commands follow
@@ -102,7 +103,7 @@ public final class ScenarioParser {
         }
         return new Scenario(name, file, seed, title, kernel, List.copyOf(description), List.copyOf(variants),
                 List.copyOf(expectations), Map.copyOf(config), Map.copyOf(sizes), preemptionBound,
-                List.copyOf(params), List.copyOf(processes), List.copyOf(cpus));
+                List.copyOf(params), List.copyOf(files), List.copyOf(processes), List.copyOf(cpus));
     }
 
     /**
@@ -212,6 +213,18 @@ public final class ScenarioParser {
             case "size" -> keyValues(t, SIZE_KEYS, false);
             case "bound" -> bound(t);
             case "param" -> param(t);
+            case "file" -> {
+                need(t, 3, 3, "file NAME PAGES");
+                String fn = t.get(1).text();
+                if (files.stream().anyMatch(f -> f.name().equals(fn))) {
+                    throw new ScenarioError(t.get(1).pos(), "file '" + fn + "' is declared twice");
+                }
+                long pages = Expr.eval(t.get(2).pos(), t.get(2).text(), env);
+                if (pages < 1 || pages > 64) {
+                    throw new ScenarioError(t.get(2).pos(), "a file has 1 to 64 pages");
+                }
+                files.add(new Scenario.File(fn, pages, t.get(0).pos()));
+            }
             case "process" -> {
                 need(t, 2, 2, "process NAME");
                 String p = t.get(1).text();
@@ -228,7 +241,7 @@ public final class ScenarioParser {
                 block = new Block(t, new ArrayList<>());
             }
             default -> throw new ScenarioError(d.pos(), "unknown directive '" + d.text()
-                    + "' (expected scenario, seed, title, kernel, variant, expect, param, config, size, bound, process or cpu;"
+                    + "' (expected scenario, seed, title, kernel, variant, expect, param, config, size, bound, file, process or cpu;"
                     + " commands must be indented under a process or cpu)");
         }
     }

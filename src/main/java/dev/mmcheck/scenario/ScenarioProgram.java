@@ -12,6 +12,7 @@ import dev.mmcheck.mm.Mirrors;
 import dev.mmcheck.mm.Patch;
 import dev.mmcheck.mm.SetupError;
 import dev.mmcheck.mm.Sizes;
+import dev.mmcheck.mm.types.AddressSpace;
 import dev.mmcheck.mm.types.MmStruct;
 import dev.mmcheck.mm.types.Page;
 import dev.mmcheck.mm.types.PageTable;
@@ -61,6 +62,7 @@ public final class ScenarioProgram {
         }
         Config d = Config.defaults();
         Config config = new Config(
+                s.config().getOrDefault("split-pte-ptlocks", d.splitPtePtlocks()),
                 s.config().getOrDefault("split-pmd-ptlocks", d.splitPmdPtlocks()),
                 s.config().getOrDefault("move-pmd", d.haveMovePmd()),
                 s.config().getOrDefault("move-pud", d.haveMovePud()));
@@ -70,17 +72,25 @@ public final class ScenarioProgram {
                 sz.getOrDefault("pmd-tables", z.pmdTables()), sz.getOrDefault("pte-tables", z.pteTables()),
                 sz.getOrDefault("vmas", z.vmas()), Math.max(z.mms(), s.processes().size()),
                 sz.getOrDefault("anon-vmas", z.anonVmas()), sz.getOrDefault("swap-slots", z.swapSlots()),
-                sz.getOrDefault("files", z.files()), sz.getOrDefault("file-pages", z.filePages()));
+                Math.max(1, s.files().size()),
+                (int) Math.max(1, s.files().stream().mapToLong(Scenario.File::pages).max().orElse(1)));
         Kernel k = new Kernel(config, gen, patches, sizes, s.cpus().size());
 
+        Map<String, AddressSpace> files = new HashMap<>();
+        for (Scenario.File f : s.files()) {
+            AddressSpace as = k.file(files.size());
+            files.put(f.name(), as);
+            k.filemap.iSizeWrite(as, f.pages() << Pgtable.PAGE_SHIFT);
+        }
         Map<String, MmStruct> mms = new HashMap<>();
         for (Scenario.Process p : s.processes()) {
             MmStruct mm = k.mm(mms.size());
             mms.put(p.name(), mm);
             k.setCpuMm(k.setupCpu, mm);
             for (Command c : p.setup()) {
+                checkFiles(c, files);
                 try {
-                    Syscalls.run(k, c, null);
+                    Syscalls.run(k, c, resolve(k, c, mm), files);
                 } catch (SetupError | ModelError e) {
                     throw new ScenarioError(c.pos(), "set-up failed: " + e.getMessage());
                 }
@@ -92,11 +102,9 @@ public final class ScenarioProgram {
             k.setCpuMm(i, mms.get(cpu.process()));
             Map<Command, Page> pagesAt = new HashMap<>();
             for (Command c : cpu.program()) {
-                if (c instanceof Command.Reclaim r) {
-                    Page page = pageMappedAt(k, mms.get(cpu.process()), r.addr());
-                    if (page == null) {
-                        throw new ScenarioError(r.pos(), "no page is mapped at " + Pgtable.hex(r.addr()) + " after the set-up");
-                    }
+                checkFiles(c, files);
+                Page page = resolve(k, c, mms.get(cpu.process()));
+                if (page != null) {
                     pagesAt.put(c, page);
                 }
             }
@@ -104,13 +112,37 @@ public final class ScenarioProgram {
             threads.add(new ThreadSpec("CPU" + i + " " + cpu.name(), steps -> {
                 k.enter(steps);
                 for (Command c : cmds) {
-                    Syscalls.run(k, c, pagesAt.get(c));
+                    Syscalls.run(k, c, pagesAt.get(c), files);
                 }
             }));
         }
         k.leave();
         Program program = new Program(k.memory, threads, Invariants.stepChecks(k), Invariants.finalChecks(k));
         return new ScenarioProgram(s, v, k, program);
+    }
+
+    /** The page a reclaim or age command names, as mapped when the set-up (so far) is done. */
+    private static Page resolve(Kernel k, Command c, MmStruct mm) {
+        long addr;
+        if (c instanceof Command.Reclaim r) {
+            addr = r.addr();
+        } else if (c instanceof Command.Age a) {
+            addr = a.addr();
+        } else {
+            return null;
+        }
+        Page page = pageMappedAt(k, mm, addr);
+        if (page == null) {
+            throw new ScenarioError(c.pos(), "no page is mapped at " + Pgtable.hex(addr) + " at this point of the set-up");
+        }
+        return page;
+    }
+
+    private static void checkFiles(Command c, Map<String, AddressSpace> files) {
+        String f = c instanceof Command.Mmap m ? m.file() : c instanceof Command.Truncate t ? t.file() : null;
+        if (f != null && !files.containsKey(f)) {
+            throw new ScenarioError(c.pos(), "unknown file '" + f + "' (declare it with 'file NAME PAGES')");
+        }
     }
 
     /** The page a present pte maps at addr in the set-up's final state, or null. */

@@ -1,19 +1,28 @@
 package dev.mmcheck.scenario;
 
 import dev.mmcheck.mm.Kernel;
+import dev.mmcheck.mm.types.AddressSpace;
 import dev.mmcheck.mm.types.MmStruct;
 import dev.mmcheck.mm.types.Page;
+import dev.mmcheck.mm.types.Pgtable;
+import dev.mmcheck.mm.types.VmFlags;
+import java.util.Map;
 
 /** Carries out a command on the running CPU through the kernel's entry points. */
 final class Syscalls {
     private Syscalls() {}
 
-    static void run(Kernel k, Command c, Page resolved) {
+    static void run(Kernel k, Command c, Page resolved, Map<String, AddressSpace> files) {
         MmStruct mm = k.currentMm();
         switch (c) {
             case Command.Mmap m -> {
                 mm.mmapLock.downWrite();
-                k.mmap.mmapRegion(mm, m.addr(), m.len(), ScenarioProgram.vmFlags(m.writable()));
+                long flags = (m.writable() ? VmFlags.VM_WRITE : 0) | (m.shared() ? VmFlags.VM_SHARED : 0);
+                if (m.file() == null) {
+                    k.mmap.mmapRegion(mm, m.addr(), m.len(), flags);
+                } else {
+                    k.mmap.mmapFile(mm, m.addr(), m.len(), flags, files.get(m.file()), m.pgoff());
+                }
                 mm.mmapLock.upWrite();
             }
             case Command.Munmap m -> {
@@ -21,14 +30,42 @@ final class Syscalls {
                 k.mmap.doMunmap(mm, m.addr(), m.len());
                 mm.mmapLock.upWrite();
             }
+            case Command.Mprotect m -> k.mmap.mprotect(mm, m.addr(), m.len(), m.writable());
+            case Command.Mlock m -> k.mlock.sysMlock(m.addr(), m.len(), m.on());
             case Command.Access a -> k.user.access(a.addr(), a.write());
             case Command.Mremap r -> k.mremap.mremap(r.addr(), r.oldLen(), r.newLen(), r.flags(), r.newAddr());
+            case Command.Truncate t -> k.truncate.truncateSetsize(files.get(t.file()), t.size());
+            case Command.Exit e -> k.mmap.mmput(mm);
+            case Command.RemapFilePages r -> k.mmap.remapFilePages(mm, r.addr(), r.size(), r.pgoff());
+            case Command.Age a -> {
+                if (resolved == null) {
+                    throw new ScenarioError(a.pos(), "no page is mapped at " + Pgtable.hex(a.addr()));
+                }
+                k.rmap.pageReferenced(resolved);
+            }
             case Command.Reclaim r -> {
                 if (resolved == null) {
-                    throw new ScenarioError(r.pos(), "reclaim is for CPUs, not for set-up");
+                    throw new ScenarioError(r.pos(), "no page is mapped at " + Pgtable.hex(r.addr()));
                 }
                 k.vmscan.reclaimPage(resolved);
             }
         }
+        k.checkReturnsUnlocked(name(c));
+    }
+
+    static String name(Command c) {
+        return switch (c) {
+            case Command.Mmap m -> "mmap";
+            case Command.Munmap m -> "munmap";
+            case Command.Mprotect m -> "mprotect";
+            case Command.Mlock m -> m.on() ? "mlock" : "munlock";
+            case Command.Access a -> a.write() ? "a user write" : "a user read";
+            case Command.Mremap r -> "mremap";
+            case Command.Truncate t -> "ftruncate";
+            case Command.Exit e -> "exit";
+            case Command.RemapFilePages r -> "remap_file_pages";
+            case Command.Age a -> "page_referenced";
+            case Command.Reclaim r -> "shrink_page_list";
+        };
     }
 }

@@ -2,6 +2,8 @@ package dev.mmcheck.mm.paths;
 
 import dev.mmcheck.mm.Kernel;
 import dev.mmcheck.mm.Mirrors;
+import dev.mmcheck.mm.Patch;
+import dev.mmcheck.mm.types.AddressSpace;
 import dev.mmcheck.mm.types.Entry;
 import dev.mmcheck.mm.types.MmStruct;
 import dev.mmcheck.mm.types.Page;
@@ -39,8 +41,11 @@ public final class MmMemory {
 
     /** pte_lockptr(mm, pmd): the split lock of the PTE table the pmd points to now (reads *pmd). */
     @Mirrors(value = "pte_lockptr", file = "include/linux/mm.h", version = "5.12.9")
-    public SpinLock pteLockptr(Entry pmd) {
+    public SpinLock pteLockptr(MmStruct mm, Entry pmd) {
         long pmdval = pmd.read("pte_lockptr: *pmd");
+        if (!k.config.splitPtePtlocks()) {
+            return mm.pageTableLock;
+        }
         return k.table(Pgtable.tableId(pmdval)).ptl;
     }
 
@@ -66,11 +71,11 @@ public final class MmMemory {
 
     /** pte_offset_map_lock: the pte slot and its table's lock, held. */
     @Mirrors(value = "pte_offset_map_lock", file = "include/linux/mm.h", version = "5.12.9")
-    public Entry pteOffsetMapLock(Entry pmd, long addr, SpinLock[] ptl) {
+    public Entry pteOffsetMapLock(MmStruct mm, Entry pmd, long addr, SpinLock[] ptl) {
         long pmdval = pmd.read("pte_offset_map_lock: *pmd");
         PageTable t = k.table(Pgtable.tableId(pmdval));
-        ptl[0] = t.ptl;
-        t.ptl.lock();
+        ptl[0] = k.config.splitPtePtlocks() ? t.ptl : mm.pageTableLock;
+        ptl[0].lock();
         return new Entry(t, Level.PTE.index(addr));
     }
 
@@ -166,16 +171,25 @@ public final class MmMemory {
         if (!Pgtable.none(pmdval)) {
             origPte = offset(pmdval, Level.PTE, addr).read("vmf->orig_pte = *vmf->pte");
         }
-        if (Pgtable.none(origPte)) {
-            doAnonymousPage(vma, mm, pmd, addr);
+        long file = k.load(vma.name() + "->vm_file", m -> m.read(vma.file), r -> r == 0 ? "NULL" : "mapping" + (r - 1));
+        if (Pgtable.none(origPte) || Pgtable.isFile(origPte)) {
+            if (file == 0) {
+                doAnonymousPage(vma, mm, pmd, addr);
+            } else {
+                doFault(vma, mm, pmd, addr, write, k.file((int) file - 1), origPte);
+            }
             return;
         }
         if (!Pgtable.present(origPte)) {
             doSwapPage(vma, mm, pmd, addr, origPte);
             return;
         }
+        if (write && (origPte & Pgtable.WRITE) == 0) {
+            doWpPage(vma, mm, pmd, addr, origPte);
+            return;
+        }
         SpinLock[] ptl = new SpinLock[1];
-        Entry pte = pteOffsetMapLock(pmd, addr, ptl);
+        Entry pte = pteOffsetMapLock(mm, pmd, addr, ptl);
         long now = pte.read("pte_same(*vmf->pte, orig_pte)?");
         if (now == origPte) {
             long entry = origPte | Pgtable.YOUNG | (write ? Pgtable.DIRTY : 0);
@@ -184,6 +198,167 @@ public final class MmMemory {
             }
         }
         ptl[0].unlock();
+    }
+
+    /** change_protection to read-only: write-protect every present pte of the range, then flush. */
+    @Mirrors(value = "change_pte_range", file = "mm/mprotect.c", version = "3.16")
+    void changeProtection(MmStruct mm, Vma vma, long start, long end) {
+        for (long a = start; a < end; a += Pgtable.PAGE_SIZE) {
+            Entry pmd = k.gup.pmdOf(mm, a);
+            if (pmd == null) {
+                continue;
+            }
+            SpinLock[] ptl = new SpinLock[1];
+            Entry pte = pteOffsetMapLock(mm, pmd, a, ptl);
+            long v = pte.read("*pte");
+            if (Pgtable.present(v) && (v & Pgtable.WRITE) != 0) {
+                pte.write(v & ~Pgtable.WRITE, "ptep_modify_prot_commit(" + Pgtable.hex(a) + ", read-only)");
+            }
+            ptl[0].unlock();
+        }
+        k.tlbFlush.flushTlbRange(vma, start, end);
+    }
+
+    /** install_file_pte (remap_file_pages): zap what is mapped at addr, then map file page pgoff there. */
+    @Mirrors(value = "install_file_pte", file = "mm/fremap.c", version = "3.16")
+    void installFilePte(MmStruct mm, Vma vma, long addr, AddressSpace mapping, long pgoff) {
+        Entry pud = pudAlloc(mm, pgdOffset(mm, addr), addr);
+        Entry pmd = pmdAlloc(mm, pud, addr);
+        if (Pgtable.none(pmd.read("pte_alloc: pmd_none(*pmd)?"))) {
+            pteAlloc(mm, pmd);
+        }
+        Page page = k.filemap.filemapFault(mapping, pgoff);
+        if (page == null) {
+            return;
+        }
+        SpinLock[] ptl = new SpinLock[1];
+        Entry pte = pteOffsetMapLock(mm, pmd, addr, ptl);
+        long old = pte.getAndClear("zap_pte(" + Pgtable.hex(addr) + ")");
+        if (Pgtable.present(old)) {
+            Page oldPage = k.page(Pgtable.pfn(old));
+            k.rmap.pageRemoveRmap(oldPage);
+            k.tlbFlush.flushTlbPage(vma, addr);
+            k.swapC.putPage(oldPage);
+        }
+        k.rmap.pageAddFileRmap(page);
+        long entry = Pgtable.mkPte(page.pfn, 0);
+        pte.write(entry, "set_pte_at(" + Pgtable.hex(addr) + ", " + Pgtable.pteString(entry) + ")");
+        ptl[0].unlock();
+        page.unlock();
+    }
+
+    /** do_fault: a file page: read it, copy it for a private write (do_cow_fault), or share it. */
+    @Mirrors(value = "do_fault", file = "mm/memory.c", version = "3.16")
+    void doFault(Vma vma, MmStruct mm, Entry pmd, long addr, boolean write, AddressSpace mapping, long origPte) {
+        if (Pgtable.none(pmd.read("pte_alloc: pmd_none(*pmd)?"))) {
+            pteAlloc(mm, pmd);
+        }
+        long vmFlags = vma.readFlags();
+        long pgoff = Pgtable.isFile(origPte) ? origPte >>> Pgtable.PAGE_SHIFT : Rmap.linearPageIndex(k.mmap.readStart(vma),
+                k.load(vma.name() + "->vm_pgoff", m -> m.read(vma.pgoff), Long::toString), addr);
+        boolean shared = (vmFlags & VmFlags.VM_SHARED) != 0;
+        if (write && !shared) {
+            doCowFault(vma, mm, pmd, addr, mapping, pgoff, origPte);
+            return;
+        }
+        Page page = k.filemap.filemapFault(mapping, pgoff);
+        if (page == null) {
+            return; // VM_FAULT_SIGBUS
+        }
+        SpinLock[] ptl = new SpinLock[1];
+        Entry pte = pteOffsetMapLock(mm, pmd, addr, ptl);
+        if (pte.read("pte_same(*pte, orig_pte)?") != origPte) {
+            ptl[0].unlock();
+            page.unlock();
+            k.swapC.putPage(page);
+            return;
+        }
+        long bits = Pgtable.YOUNG | (write ? Pgtable.DIRTY | Pgtable.WRITE : 0)
+                | (shared && (vmFlags & VmFlags.VM_WRITE) != 0 ? Pgtable.WRITE : 0);
+        long entry = Pgtable.mkPte(page.pfn, bits);
+        k.rmap.pageAddFileRmap(page);
+        pte.write(entry, "do_set_pte(" + Pgtable.hex(addr) + ", " + Pgtable.pteString(entry) + ")");
+        if (write) {
+            page.setFlag(PageFlags.PG_dirty);
+        }
+        page.unlock();
+        ptl[0].unlock();
+    }
+
+    /** do_cow_fault: a private write to a file page: a new anonymous copy of it. */
+    @Mirrors(value = "do_cow_fault", file = "mm/memory.c", version = "3.16")
+    void doCowFault(Vma vma, MmStruct mm, Entry pmd, long addr, AddressSpace mapping, long pgoff, long origPte) {
+        k.rmap.anonVmaPrepare(vma);
+        Page newPage = k.pageAlloc.allocPage();
+        Page faultPage = k.filemap.filemapFault(mapping, pgoff);
+        if (faultPage == null) {
+            k.swapC.putPage(newPage);
+            return; // VM_FAULT_SIGBUS
+        }
+        SpinLock[] ptl = new SpinLock[1];
+        Entry pte = pteOffsetMapLock(mm, pmd, addr, ptl);
+        if (pte.read("pte_same(*pte, orig_pte)?") != origPte) {
+            ptl[0].unlock();
+            faultPage.unlock();
+            k.swapC.putPage(faultPage);
+            k.swapC.putPage(newPage);
+            return;
+        }
+        long entry = Pgtable.mkPte(newPage.pfn, Pgtable.WRITE | Pgtable.DIRTY | Pgtable.YOUNG);
+        k.rmap.pageAddNewAnonRmap(newPage, vma, addr);
+        k.swapC.lruCacheAddInactiveOrUnevictable(newPage, vma);
+        pte.write(entry, "do_set_pte(" + Pgtable.hex(addr) + ", " + Pgtable.pteString(entry) + ")");
+        ptl[0].unlock();
+        faultPage.unlock();
+        k.swapC.putPage(faultPage);
+    }
+
+    /**
+     * do_wp_page for a write to a read-only pte of a private mapping: copy the page (or reuse an
+     * anonymous page mapped once). 3.16: after the copy, an old page of a VM_LOCKED vma is munlocked
+     * under its page lock.
+     */
+    @Mirrors(value = "do_wp_page", file = "mm/memory.c", version = "3.16")
+    void doWpPage(Vma vma, MmStruct mm, Entry pmd, long addr, long origPte) {
+        Page oldPage = k.page(Pgtable.pfn(origPte));
+        long vmFlags = vma.readFlags();
+        if ((vmFlags & VmFlags.VM_WRITE) == 0) {
+            return; // SIGSEGV: not writable at all
+        }
+        boolean anon = (oldPage.readMapping() & Page.MAPPING_ANON) != 0;
+        if (anon && oldPage.readMapcount() == 1) {
+            SpinLock[] ptl = new SpinLock[1];
+            Entry pte = pteOffsetMapLock(mm, pmd, addr, ptl);
+            if (pte.read("pte_same(*page_table, orig_pte)?") == origPte) {
+                pte.write(origPte | Pgtable.WRITE | Pgtable.DIRTY | Pgtable.YOUNG, "wp_page_reuse(" + Pgtable.hex(addr) + ")");
+            }
+            ptl[0].unlock();
+            return;
+        }
+        oldPage.get();
+        k.rmap.anonVmaPrepare(vma);
+        Page newPage = k.pageAlloc.allocPage();
+        SpinLock[] ptl = new SpinLock[1];
+        Entry pte = pteOffsetMapLock(mm, pmd, addr, ptl);
+        boolean copied = false;
+        if (pte.read("pte_same(*page_table, orig_pte)?") == origPte) {
+            long entry = Pgtable.mkPte(newPage.pfn, Pgtable.WRITE | Pgtable.DIRTY | Pgtable.YOUNG);
+            ptepClearFlush(vma, addr, pte);
+            k.rmap.pageAddNewAnonRmap(newPage, vma, addr);
+            k.swapC.lruCacheAddInactiveOrUnevictable(newPage, vma);
+            pte.write(entry, "set_pte_at_notify(" + Pgtable.hex(addr) + ", " + Pgtable.pteString(entry) + ")");
+            k.rmap.pageRemoveRmap(oldPage);
+            copied = true;
+        } else {
+            k.swapC.putPage(newPage);
+        }
+        ptl[0].unlock();
+        if (copied && (vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
+            oldPage.lock();
+            k.mlock.munlockVmaPage(oldPage);
+            oldPage.unlock();
+        }
+        k.swapC.putPage(oldPage);
     }
 
     @Mirrors(value = "do_anonymous_page", file = "mm/memory.c", version = "5.12.9")
@@ -196,7 +371,7 @@ public final class MmMemory {
         long vmFlags = vma.readFlags();
         long entry = Pgtable.mkPte(page.pfn, (vmFlags & VmFlags.VM_WRITE) != 0 ? Pgtable.WRITE | Pgtable.DIRTY : 0);
         SpinLock[] ptl = new SpinLock[1];
-        Entry pte = pteOffsetMapLock(pmd, addr, ptl);
+        Entry pte = pteOffsetMapLock(mm, pmd, addr, ptl);
         if (!Pgtable.none(pte.read("pte_none(*vmf->pte)?"))) {
             ptl[0].unlock();
             k.swapC.putPage(page);
@@ -221,7 +396,7 @@ public final class MmMemory {
         }
         page.lock();
         SpinLock[] ptl = new SpinLock[1];
-        Entry pte = pteOffsetMapLock(pmd, addr, ptl);
+        Entry pte = pteOffsetMapLock(mm, pmd, addr, ptl);
         if (pte.read("pte_same(*vmf->pte, orig_pte)?") != origPte) {
             ptl[0].unlock();
             page.unlock();
@@ -255,6 +430,7 @@ public final class MmMemory {
         final MmStruct mm;
         final List<Page> pages = new ArrayList<>();
         final List<PageTable> tables = new ArrayList<>();
+        long checkMapping;
         Vma flushVma;
         long start = Long.MAX_VALUE;
         long end;
@@ -292,6 +468,12 @@ public final class MmMemory {
     /** unmap_page_range for one vma and range: zap every present pte below present upper entries. */
     @Mirrors(value = "unmap_page_range", file = "mm/memory.c", version = "5.12.9")
     public void unmapPageRange(MmuGather tlb, Vma vma, long addr, long end) {
+        unmapPageRange(tlb, vma, addr, end, 0);
+    }
+
+    /** With details: {@code checkMapping} != 0 spares pages of other mappings (the private COWs). */
+    void unmapPageRange(MmuGather tlb, Vma vma, long addr, long end, long checkMapping) {
+        tlb.checkMapping = checkMapping;
         MmStruct mm = tlb.mm;
         for (long a = addr; a < end; ) {
             long next = Math.min(end, (a & ~(Level.PGD.size() - 1)) + Level.PGD.size());
@@ -332,7 +514,7 @@ public final class MmMemory {
     @Mirrors(value = "zap_pte_range", file = "mm/memory.c", version = "5.12.9")
     public void zapPteRange(MmuGather tlb, Vma vma, Entry pmd, long addr, long end) {
         SpinLock[] ptl = new SpinLock[1];
-        Entry first = pteOffsetMapLock(pmd, addr, ptl);
+        Entry first = pteOffsetMapLock(tlb.mm, pmd, addr, ptl);
         PageTable t = first.table();
         int from = first.index();
         int to = from + (int) ((end - addr) >>> Pgtable.PAGE_SHIFT);
@@ -343,11 +525,18 @@ public final class MmMemory {
             }
             long a = addr + ((long) (at - from) << Pgtable.PAGE_SHIFT);
             Entry pte = new Entry(t, at);
+            i = at + 1;
+            if (tlb.checkMapping != 0) {
+                long v = pte.read("zap_pte_range: *pte");
+                if (Pgtable.present(v) && k.page(Pgtable.pfn(v)).readMapping() != tlb.checkMapping) {
+                    continue; // details->check_mapping: leave the private COW alone
+                }
+            }
             long ptent = pte.getAndClear("ptep_get_and_clear_full(" + Pgtable.hex(a) + ")");
             if (Pgtable.present(ptent)) {
                 Page page = k.page(Pgtable.pfn(ptent));
                 tlb.range(vma, a, a + Pgtable.PAGE_SIZE);
-                if ((ptent & Pgtable.DIRTY) != 0) {
+                if ((ptent & Pgtable.DIRTY) != 0 && (page.readMapping() & Page.MAPPING_ANON) == 0) {
                     page.setFlag(PageFlags.PG_dirty);
                 }
                 k.rmap.pageRemoveRmap(page);
@@ -355,7 +544,6 @@ public final class MmMemory {
             } else if (Pgtable.isSwap(ptent)) {
                 k.swapC.freeSwapAndCache(Pgtable.swapSlot(ptent));
             }
-            i = at + 1;
         }
         ptl[0].unlock();
     }
@@ -372,6 +560,56 @@ public final class MmMemory {
         }, r -> r < 0 ? "none" : "[" + r + "]");
     }
 
+    /**
+     * unmap_mapping_range: zap the file's pages in [start, start + len) (len 0: to the end) from
+     * every vma mapping them; with evenCows the private COW copies too. Takes i_mmap for write
+     * (for read in the state 48ec833b7851 reverted); neither mmap_lock nor page locks.
+     */
+    @Mirrors(value = "unmap_mapping_range", file = "mm/memory.c", version = "3.16")
+    public void unmapMappingRange(AddressSpace mapping, long start, long len, boolean evenCows) {
+        long first = start >>> Pgtable.PAGE_SHIFT;
+        long last = len == 0 ? Long.MAX_VALUE : first + (len >>> Pgtable.PAGE_SHIFT) - 1;
+        boolean shared = k.has(Patch.UNMAP_MAPPING_RANGE_SHARED_I_MMAP) && k.has(Patch.I_MMAP_RWSEM);
+        if (shared) {
+            mapping.iMmapRwsem.downRead();
+        } else {
+            mapping.iMmapRwsem.downWrite();
+        }
+        long packed = k.load("vma_interval_tree_foreach(" + mapping.name() + ".i_mmap)", m -> {
+            long out = 0;
+            int shift = 0;
+            for (int slot : mapping.iMmap) {
+                long v = m.read(slot);
+                if (v != 0) {
+                    out |= v << shift;
+                    shift += 8;
+                }
+            }
+            return out;
+        }, Rmap::vmaList);
+        for (long p = packed; p != 0; p >>>= 8) {
+            Vma vma = k.vma((int) (p & 0xff) - 1);
+            long vStart = k.mmap.readStart(vma);
+            long vEnd = k.mmap.readEnd(vma);
+            long pgoff = k.load(vma.name() + "->vm_pgoff", m -> m.read(vma.pgoff), Long::toString);
+            long vFirst = pgoff;
+            long vLast = pgoff + ((vEnd - vStart) >>> Pgtable.PAGE_SHIFT) - 1;
+            if (vLast < first || vFirst > last) {
+                continue;
+            }
+            long zs = vStart + ((Math.max(first, vFirst) - pgoff) << Pgtable.PAGE_SHIFT);
+            long ze = vStart + ((Math.min(last, vLast) - pgoff + 1) << Pgtable.PAGE_SHIFT);
+            MmuGather tlb = tlbGatherMmu(vma.readMm());
+            unmapPageRange(tlb, vma, zs, ze, evenCows ? 0 : Filemap.fileTag(mapping));
+            tlbFinishMmu(tlb);
+        }
+        if (shared) {
+            mapping.iMmapRwsem.upRead();
+        } else {
+            mapping.iMmapRwsem.upWrite();
+        }
+    }
+
     // ---- freeing page tables -----------------------------------------------------------------
 
     /**
@@ -383,6 +621,9 @@ public final class MmMemory {
         addr &= ~(Pgtable.PMD_SIZE - 1);
         if (addr < floor) {
             addr += Pgtable.PMD_SIZE;
+            if (addr == 0) {
+                return;
+            }
         }
         if (ceiling != 0) {
             ceiling &= ~(Pgtable.PMD_SIZE - 1);

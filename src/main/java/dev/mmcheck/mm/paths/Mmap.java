@@ -4,6 +4,8 @@ import dev.mmcheck.engine.Memory;
 import dev.mmcheck.engine.ModelError;
 import dev.mmcheck.mm.Kernel;
 import dev.mmcheck.mm.Mirrors;
+import dev.mmcheck.mm.Patch;
+import dev.mmcheck.mm.types.AddressSpace;
 import dev.mmcheck.mm.types.MmStruct;
 import dev.mmcheck.mm.types.Pgtable;
 import dev.mmcheck.mm.types.Vma;
@@ -27,6 +29,24 @@ public final class Mmap {
 
     public long readEnd(Vma vma) {
         return k.load(vma.name() + "->vm_end", m -> m.read(vma.end), Pgtable::hex);
+    }
+
+    /**
+     * A plain store to vma->vm_flags. Under the torn-vm_flags fault model (Kirill Shutemov's
+     * concern in seed 000), a store that leaves VM_LOCKED clear first publishes an intermediate
+     * value with VM_LOCKED set, as a compiler is allowed to.
+     */
+    public void writeVmFlags(Vma vma, long value, String what) {
+        if (k.has(Patch.TORN_VM_FLAGS) && (value & VmFlags.VM_LOCKED) == 0) {
+            k.step(what + " (torn: intermediate " + VmFlags.names(value | VmFlags.VM_LOCKED) + ")", null, m -> {
+                m.write(vma.flags, value | VmFlags.VM_LOCKED);
+                return 0;
+            });
+        }
+        k.step(what + " -> " + VmFlags.names(value), null, m -> {
+            m.write(vma.flags, value);
+            return 0;
+        });
     }
 
     /** find_vma: the first vma with vm_end above addr, or null. */
@@ -80,9 +100,14 @@ public final class Mmap {
         return k.vma(id);
     }
 
-    /** vma_link: insert into mm->mmap in address order (and into i_mmap for a file, not modelled yet). */
+    /** vma_link: insert into mm->mmap in address order, and a file vma into its file's i_mmap. */
     @Mirrors(value = "vma_link", file = "mm/mmap.c", version = "5.12.9")
     public void vmaLink(MmStruct mm, Vma vma) {
+        long file = k.load(vma.name() + "->vm_file", m -> m.read(vma.file), r -> r == 0 ? "NULL" : "mapping" + (r - 1));
+        AddressSpace mapping = file == 0 ? null : k.file((int) file - 1);
+        if (mapping != null) {
+            mapping.iMmapRwsem.downWrite();
+        }
         k.step("__vma_link_list(" + mm.name() + ", " + vma.name() + ")", null, m -> {
             long prev = prevOf(m, mm, m.read(vma.start));
             int head = prev == 0 ? mm.mmap : k.vma((int) prev - 1).next;
@@ -91,6 +116,162 @@ public final class Mmap {
             m.write(mm.mapCount, m.read(mm.mapCount) + 1);
             return 0;
         });
+        if (mapping != null) {
+            k.step("vma_interval_tree_insert(" + vma.name() + ", " + mapping.name() + ".i_mmap)", null, m -> {
+                Rmap.insert(m, mapping.iMmap, vma, mapping.name() + ".i_mmap");
+                return 0;
+            });
+            mapping.iMmapRwsem.upWrite();
+        }
+    }
+
+    /** unlink_file_vma: take a file vma out of i_mmap (or i_mmap_nonlinear), under i_mmap for write. */
+    @Mirrors(value = "unlink_file_vma", file = "mm/mmap.c", version = "3.16")
+    void unlinkFileVma(Vma vma) {
+        long file = k.load(vma.name() + "->vm_file", m -> m.read(vma.file), r -> r == 0 ? "NULL" : "mapping" + (r - 1));
+        if (file == 0) {
+            return;
+        }
+        AddressSpace mapping = k.file((int) file - 1);
+        mapping.iMmapRwsem.downWrite();
+        k.step("__remove_shared_vm_struct(" + vma.name() + ")", null, m -> {
+            Rmap.remove(m, mapping.iMmap, vma);
+            Rmap.remove(m, mapping.iMmapNonlinear, vma);
+            return 0;
+        });
+        mapping.iMmapRwsem.upWrite();
+    }
+
+    /** mmap of a file at a fixed address: private (COW) or shared. */
+    @Mirrors(value = "mmap_region", file = "mm/mmap.c", version = "3.16")
+    public Vma mmapFile(MmStruct mm, long addr, long len, long vmFlags, AddressSpace mapping, long pgoff) {
+        Vma vma = vmAreaAlloc(mm, addr, addr + len, pgoff, vmFlags | VmFlags.VM_READ, 0);
+        k.step(vma.name() + "->vm_file = " + mapping.name(), null, m -> {
+            m.write(vma.file, mapping.id + 1);
+            return 0;
+        });
+        vmaLink(mm, vma);
+        return vma;
+    }
+
+    /**
+     * remap_file_pages (<= 3.19): make a shared file vma nonlinear (it moves from i_mmap to
+     * i_mmap_nonlinear) and map file page pgoff + i at addr + i pages. Pages not yet cached are
+     * read in first; mlock_vma_pages_range runs afterwards for a VM_LOCKED vma, as in the kernel.
+     */
+    @Mirrors(value = "sys_remap_file_pages", file = "mm/fremap.c", version = "3.16")
+    public long remapFilePages(MmStruct mm, long addr, long size, long pgoff) {
+        mm.mmapLock.downWrite();
+        Vma vma = findVma(mm, addr);
+        if (vma == null || readStart(vma) > addr || (vma.readFlags() & VmFlags.VM_SHARED) == 0) {
+            mm.mmapLock.upWrite();
+            return -22;
+        }
+        long file = k.load(vma.name() + "->vm_file", m -> m.read(vma.file), r -> "mapping" + (r - 1));
+        AddressSpace mapping = k.file((int) file - 1);
+        long flags = vma.readFlags();
+        if ((flags & VmFlags.VM_NONLINEAR) == 0) {
+            mapping.iMmapRwsem.downWrite();
+            k.step("vma_nonlinear_insert(" + vma.name() + ")", null, m -> {
+                Rmap.remove(m, mapping.iMmap, vma);
+                Rmap.insert(m, mapping.iMmapNonlinear, vma, mapping.name() + ".i_mmap_nonlinear");
+                return 0;
+            });
+            writeVmFlags(vma, flags | VmFlags.VM_NONLINEAR, "vma->vm_flags |= VM_NONLINEAR");
+            mapping.iMmapRwsem.upWrite();
+        }
+        for (long i = 0; i < size >>> Pgtable.PAGE_SHIFT; i++) {
+            k.memoryC.installFilePte(mm, vma, addr + (i << Pgtable.PAGE_SHIFT), mapping, pgoff + i);
+        }
+        mm.mmapLock.upWrite();
+        if ((flags & VmFlags.VM_LOCKED) != 0) {
+            k.gup.mmPopulate(mm, addr, size);
+        }
+        return 0;
+    }
+
+    /**
+     * exit_mmap as in 3.16 .. 5.16: munlock every VM_LOCKED vma, unmap everything, free the page
+     * tables, free the vmas, all without mmap_lock (mm_users is zero: no user is left to race).
+     */
+    @Mirrors(value = "exit_mmap", file = "mm/mmap.c", version = "3.16")
+    public void exitMmap(MmStruct mm) {
+        long lockedVm = k.load(mm.name() + "->locked_vm", m -> m.read(mm.lockedVm), Long::toString);
+        if (lockedVm != 0) {
+            for (Vma vma = first(mm); vma != null; vma = next(vma)) {
+                if ((vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
+                    k.mlock.munlockVmaPagesAll(vma);
+                }
+            }
+        }
+        Vma vma = first(mm);
+        if (vma == null) {
+            return;
+        }
+        MmMemory.MmuGather tlb = k.memoryC.tlbGatherMmu(mm);
+        for (Vma v = vma; v != null; v = next(v)) {
+            k.memoryC.unmapPageRange(tlb, v, readStart(v), readEnd(v));
+        }
+        for (Vma v = vma; v != null; v = next(v)) {
+            Vma n = next(v);
+            freePgtables(tlb, v, 0, n == null ? 0 : readStart(n));
+        }
+        k.memoryC.tlbFinishMmu(tlb);
+        while (vma != null) {
+            Vma n = next(vma);
+            removeVma(vma);
+            vma = n;
+        }
+    }
+
+    /** mmput: the last user is gone: exit_mmap. */
+    @Mirrors(value = "mmput", file = "kernel/fork.c", version = "3.16")
+    public void mmput(MmStruct mm) {
+        boolean last = k.load("atomic_dec_and_test(&" + mm.name() + "->mm_users)", m -> {
+            long u = m.read(mm.users) - 1;
+            m.write(mm.users, u);
+            return u == 0 ? 1 : 0;
+        }, r -> r == 1 ? "last user" : "still used") == 1;
+        if (last) {
+            exitMmap(mm);
+        }
+    }
+
+    /**
+     * mprotect of whole vmas: the new vm_flags (a plain store, which the torn-vm_flags fault model
+     * can tear), then change_protection on the present ptes, under mmap_lock for write.
+     */
+    @Mirrors(value = "mprotect_fixup", file = "mm/mprotect.c", version = "3.16")
+    public long mprotect(MmStruct mm, long start, long len, boolean writable) {
+        mm.mmapLock.downWrite();
+        Vma vma = findVma(mm, start);
+        if (vma == null || readStart(vma) > start) {
+            mm.mmapLock.upWrite();
+            return -12;
+        }
+        if (readStart(vma) != start || readEnd(vma) != start + len) {
+            throw new ModelError("mprotect of part of a vma: vma splitting is not modelled", null);
+        }
+        long flags = vma.readFlags();
+        long newflags = writable ? flags | VmFlags.VM_WRITE : flags & ~VmFlags.VM_WRITE;
+        if (newflags != flags) {
+            writeVmFlags(vma, newflags, "vma->vm_flags = newflags");
+            if (!writable) {
+                k.memoryC.changeProtection(mm, vma, start, start + len);
+            }
+        }
+        mm.mmapLock.upWrite();
+        return 0;
+    }
+
+    private Vma first(MmStruct mm) {
+        long v = k.load(mm.name() + "->mmap", m -> m.read(mm.mmap), r -> r == 0 ? "NULL" : "V" + (r - 1));
+        return v == 0 ? null : k.vma((int) v - 1);
+    }
+
+    private Vma next(Vma vma) {
+        long v = k.load(vma.name() + "->vm_next", m -> m.read(vma.next), r -> r == 0 ? "NULL" : "V" + (r - 1));
+        return v == 0 ? null : k.vma((int) v - 1);
     }
 
     /** mmap of an anonymous private range at a fixed address (set-up and user programs). */
@@ -191,6 +372,7 @@ public final class Mmap {
         long start = readStart(vma);
         long end = readEnd(vma);
         k.rmap.unlinkAnonVmas(vma);
+        unlinkFileVma(vma);
         k.memoryC.freePgdRange(tlb, start, end, floor, ceiling);
     }
 

@@ -253,9 +253,9 @@ public final class Mremap {
             takeRmapLocks(vma);
         }
         SpinLock[] oldPtl = new SpinLock[1];
-        Entry oldPte = k.memoryC.pteOffsetMapLock(oldPmd, oldAddr, oldPtl);
+        Entry oldPte = k.memoryC.pteOffsetMapLock(vma.readMm(), oldPmd, oldAddr, oldPtl);
         Entry newPte = k.memoryC.offset(newPmd.read("pte_offset_map(new_pmd)"), Level.PTE, newAddr);
-        SpinLock newPtl = k.memoryC.pteLockptr(newPmd);
+        SpinLock newPtl = k.memoryC.pteLockptr(vma.readMm(), newPmd);
         if (newPtl != oldPtl[0]) {
             newPtl.lock();
         }

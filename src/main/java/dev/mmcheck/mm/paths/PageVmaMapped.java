@@ -84,7 +84,7 @@ public final class PageVmaMapped {
         if (!Pgtable.present(pvmw.pte.read("pte_present(*pvmw->pte)?"))) {
             return false;
         }
-        pvmw.ptl = k.memoryC.pteLockptr(pvmw.pmd);
+        pvmw.ptl = k.memoryC.pteLockptr(pvmw.vma.readMm(), pvmw.pmd);
         pvmw.ptl.lock();
         return true;
     }

@@ -3,20 +3,39 @@ package dev.mmcheck.mm.paths;
 import dev.mmcheck.engine.ModelError;
 import dev.mmcheck.mm.Kernel;
 import dev.mmcheck.mm.Mirrors;
+import dev.mmcheck.mm.Patch;
+import dev.mmcheck.mm.types.AddressSpace;
 import dev.mmcheck.mm.types.AnonVma;
+import dev.mmcheck.mm.types.Entry;
 import dev.mmcheck.mm.types.MmStruct;
 import dev.mmcheck.mm.types.Page;
 import dev.mmcheck.mm.types.PageFlags;
 import dev.mmcheck.mm.types.Pgtable;
+import dev.mmcheck.mm.types.SpinLock;
 import dev.mmcheck.mm.types.Vma;
+import dev.mmcheck.mm.types.VmFlags;
 import java.util.ArrayList;
 import java.util.List;
 
-/** mm/rmap.c: the anon reverse map and the walks over it (try_to_unmap and its rmap_one). */
+/**
+ * mm/rmap.c: the reverse maps (anon_vma chains, the file's i_mmap) and the walks over them:
+ * try_to_unmap with try_to_unmap_one (3.16 / 4.4 / 5.12 forms), try_to_munlock, page_mlock
+ * (5.14+, seed 002), page_referenced, and the nonlinear cluster scan of 3.13 / 3.16.
+ */
 public final class Rmap {
+    public static final int TTU_UNMAP = 0x1;
+    public static final int TTU_MIGRATION = 0x2;
     public static final int TTU_IGNORE_MLOCK = 0x8;
     public static final int TTU_MUNLOCK = 0x10;
     public static final int TTU_BATCH_FLUSH = 0x40;
+
+    /** The 3.x return codes of try_to_unmap and its rmap_one. */
+    public static final int SWAP_SUCCESS = 0;
+    public static final int SWAP_AGAIN = 1;
+    public static final int SWAP_FAIL = 2;
+    public static final int SWAP_MLOCK = 3;
+
+    private static final long CLUSTER_SIZE = 32 * Pgtable.PAGE_SIZE;
 
     private final Kernel k;
 
@@ -71,17 +90,36 @@ public final class Rmap {
     @Mirrors(value = "anon_vma_chain_link", file = "mm/rmap.c", version = "5.12.9")
     void anonVmaChainLink(Vma vma, AnonVma anonVma) {
         k.step("anon_vma_interval_tree_insert(" + vma.name() + ", " + anonVma.name() + ")", null, m -> {
-            for (int slot : anonVma.chain) {
-                if (m.read(slot) == 0) {
-                    m.write(slot, vma.id + 1);
-                    return 0;
-                }
-            }
-            throw new ModelError(anonVma.name() + " has no room for another vma", null);
+            insert(m, anonVma.chain, vma, anonVma.name());
+            return 0;
         });
     }
 
-    /** anon_vma_clone: link dst into every anon_vma of the source (one level: no fork yet). */
+    static void insert(dev.mmcheck.engine.Memory m, int[] chain, Vma vma, String where) {
+        for (int slot : chain) {
+            if (m.read(slot) == 0) {
+                m.write(slot, vma.id + 1);
+                return;
+            }
+        }
+        throw new ModelError(where + " has no room for another vma", null);
+    }
+
+    /** Removes vma and closes the gap, so the chain stays in insertion order (equal keys go right in the tree). */
+    static void remove(dev.mmcheck.engine.Memory m, int[] chain, Vma vma) {
+        int w = 0;
+        for (int slot : chain) {
+            long v = m.read(slot);
+            if (v != 0 && v != vma.id + 1) {
+                m.write(chain[w++], v);
+            }
+        }
+        for (; w < chain.length; w++) {
+            m.write(chain[w], 0);
+        }
+    }
+
+    /** anon_vma_clone: link dst into every anon_vma of the source (one level: fork is not modelled). */
     @Mirrors(value = "anon_vma_clone", file = "mm/rmap.c", version = "5.12.9")
     public void anonVmaClone(Vma dst, long srcAnonVma) {
         if (srcAnonVma == 0) {
@@ -103,11 +141,7 @@ public final class Rmap {
         AnonVma anonVma = k.anonVma((int) av - 1);
         anonVma.rootRwsem().downWrite();
         k.step("anon_vma_interval_tree_remove(" + vma.name() + ", " + anonVma.name() + ")", null, m -> {
-            for (int slot : anonVma.chain) {
-                if (m.read(slot) == vma.id + 1) {
-                    m.write(slot, 0);
-                }
-            }
+            remove(m, anonVma.chain, vma);
             return 0;
         });
         anonVma.rootRwsem().upWrite();
@@ -139,14 +173,29 @@ public final class Rmap {
         });
     }
 
-    /** page_remove_rmap: drop one mapping; returns whether it was the last. */
-    @Mirrors(value = "page_remove_rmap", file = "mm/rmap.c", version = "5.12.9")
-    public boolean pageRemoveRmap(Page page) {
-        return k.load("atomic_add_negative(-1, &" + page.name() + "->_mapcount)", m -> {
+    /** page_add_file_rmap: one more pte maps this page-cache page. */
+    @Mirrors(value = "page_add_file_rmap", file = "mm/rmap.c", version = "3.16")
+    public void pageAddFileRmap(Page page) {
+        k.step("page_add_file_rmap(" + page.name() + ")", null, m -> {
+            m.write(page.mapcount, m.read(page.mapcount) + 1);
+            return 0;
+        });
+    }
+
+    /** page_remove_rmap: drop one mapping; the last one clears PG_mlocked (clear_page_mlock). Pte lock held. */
+    @Mirrors(value = "page_remove_rmap", file = "mm/rmap.c", version = "3.16")
+    public void pageRemoveRmap(Page page) {
+        boolean last = k.load("atomic_add_negative(-1, &" + page.name() + "->_mapcount)", m -> {
             long c = m.read(page.mapcount) - 1;
             m.write(page.mapcount, c);
             return c == 0 ? 1 : 0;
         }, r -> r == 1 ? "last mapping gone" : "still mapped") == 1;
+        if (!last) {
+            return;
+        }
+        if (page.testFlag(PageFlags.PG_mlocked)) {
+            k.mlock.clearPageMlock(page);
+        }
     }
 
     static long linearPageIndex(long vmStart, long vmPgoff, long address) {
@@ -155,26 +204,28 @@ public final class Rmap {
 
     // ---- walking it --------------------------------------------------------------------------------
 
-    /** What try_to_unmap's rmap_walk_control asks of each vma. */
+    /** rmap_walk_control's rmap_one: returns SWAP_AGAIN to go on to the next vma, anything else stops. */
     @FunctionalInterface
     interface RmapOne {
-        boolean apply(Page page, Vma vma, long address);
+        int apply(Page page, Vma vma, long address);
     }
 
-    /** try_to_unmap: unmap the page from every vma; true if no mapping remains. Page locked by the caller. */
-    @Mirrors(value = "try_to_unmap", file = "mm/rmap.c", version = "5.12.9")
-    public boolean tryToUnmap(Page page, int flags) {
-        rmapWalkAnon(page, (p, vma, address) -> tryToUnmapOne(p, vma, address, flags));
-        return page.readMapcount() == 0;
+    /** rmap_walk: through the anon_vma or the file's i_mmap; stops at a non-SWAP_AGAIN or once unmapped. */
+    @Mirrors(value = "rmap_walk", file = "mm/rmap.c", version = "3.16")
+    int rmapWalk(Page page, RmapOne rmapOne, boolean doneWhenUnmapped, boolean nonlinear, int flags) {
+        long mapping = page.readMapping();
+        if ((mapping & Page.MAPPING_ANON) != 0) {
+            return rmapWalkAnon(page, mapping, rmapOne, doneWhenUnmapped);
+        }
+        if (mapping == 0) {
+            return SWAP_AGAIN;
+        }
+        return rmapWalkFile(page, k.file((int) (mapping & ~Page.MAPPING_FILE) - 1), rmapOne, doneWhenUnmapped, nonlinear, flags);
     }
 
     /** page_lock_anon_vma_read: the page's anon_vma, read-locked, or null if the page is no longer mapped. */
     @Mirrors(value = "page_lock_anon_vma_read", file = "mm/rmap.c", version = "5.12.9")
-    AnonVma pageLockAnonVmaRead(Page page) {
-        long mapping = page.readMapping();
-        if ((mapping & Page.MAPPING_ANON) == 0) {
-            return null;
-        }
+    AnonVma pageLockAnonVmaRead(Page page, long mapping) {
         if (page.readMapcount() == 0) {
             return null;
         }
@@ -193,35 +244,80 @@ public final class Rmap {
         return anonVma;
     }
 
-    /** rmap_walk_anon with try_to_unmap's done() (page_mapcount_is_zero). */
     @Mirrors(value = "rmap_walk_anon", file = "mm/rmap.c", version = "5.12.9")
-    void rmapWalkAnon(Page page, RmapOne rmapOne) {
-        AnonVma anonVma = pageLockAnonVmaRead(page);
+    int rmapWalkAnon(Page page, long mapping, RmapOne rmapOne, boolean doneWhenUnmapped) {
+        AnonVma anonVma = pageLockAnonVmaRead(page, mapping);
         if (anonVma == null) {
-            return;
+            return SWAP_AGAIN;
         }
+        int ret = SWAP_AGAIN;
         long pgoff = page.readIndex();
-        for (Vma vma : anonVmaIntervalTree(anonVma, pgoff)) {
+        for (Vma vma : intervalTree(anonVma.chain, anonVma.name(), pgoff)) {
             long address = vmaAddress(pgoff, vma);
-            if (!rmapOne.apply(page, vma, address)) {
+            ret = rmapOne.apply(page, vma, address);
+            if (ret != SWAP_AGAIN) {
                 break;
             }
-            if (page.readMapcount() == 0) {
+            if (doneWhenUnmapped && page.readMapcount() == 0) {
                 break;
             }
         }
         anonVma.rootRwsem().upRead();
+        return ret;
+    }
+
+    /** The lock rmap walks take on i_mmap: i_mmap_mutex (exclusive) before 3.19, i_mmap_rwsem for read after. */
+    void iMmapLockRead(AddressSpace mapping) {
+        if (k.has(Patch.I_MMAP_RWSEM)) {
+            mapping.iMmapRwsem.downRead();
+        } else {
+            mapping.iMmapRwsem.downWrite();
+        }
+    }
+
+    void iMmapUnlockRead(AddressSpace mapping) {
+        if (k.has(Patch.I_MMAP_RWSEM)) {
+            mapping.iMmapRwsem.upRead();
+        } else {
+            mapping.iMmapRwsem.upWrite();
+        }
+    }
+
+    @Mirrors(value = "rmap_walk_file", file = "mm/rmap.c", version = "3.16")
+    int rmapWalkFile(Page page, AddressSpace mapping, RmapOne rmapOne, boolean doneWhenUnmapped, boolean nonlinear, int flags) {
+        iMmapLockRead(mapping);
+        int ret = SWAP_AGAIN;
+        long pgoff = page.readIndex();
+        for (Vma vma : intervalTree(mapping.iMmap, mapping.name() + ".i_mmap", pgoff)) {
+            long address = vmaAddress(pgoff, vma);
+            ret = rmapOne.apply(page, vma, address);
+            if (ret != SWAP_AGAIN) {
+                iMmapUnlockRead(mapping);
+                return ret;
+            }
+            if (doneWhenUnmapped && page.readMapcount() == 0) {
+                iMmapUnlockRead(mapping);
+                return ret;
+            }
+        }
+        if (nonlinear && !k.has(Patch.NO_NONLINEAR_VMAS) && (flags & TTU_MUNLOCK) == 0) {
+            ret = tryToUnmapNonlinear(page, mapping, ret);
+        }
+        iMmapUnlockRead(mapping);
+        return ret;
     }
 
     /**
-     * anon_vma_interval_tree_foreach: the vmas whose range covers pgoff, in tree order. The tree
-     * only changes under the rwsem held for write, so reading it whole is one step.
+     * anon_vma_interval_tree_foreach / vma_interval_tree_foreach: the vmas whose range covers pgoff,
+     * in tree order (by vm_pgoff, equal keys in insertion order). The tree only changes under its
+     * lock held for write, so reading it whole is one step.
      */
-    private List<Vma> anonVmaIntervalTree(AnonVma anonVma, long pgoff) {
-        long packed = k.load("anon_vma_interval_tree_foreach(" + anonVma.name() + ", pgoff " + pgoff + ")", m -> {
-            long out = 0;
-            int shift = 0;
-            for (int slot : anonVma.chain) {
+    private List<Vma> intervalTree(int[] chain, String name, long pgoff) {
+        long packed = k.load("interval_tree_foreach(" + name + ", pgoff " + pgoff + ")", m -> {
+            long[] ids = new long[chain.length];
+            long[] keys = new long[chain.length];
+            int n = 0;
+            for (int slot : chain) {
                 long v = m.read(slot);
                 if (v == 0) {
                     continue;
@@ -230,9 +326,19 @@ public final class Rmap {
                 long start = m.read(vma.pgoff);
                 long pages = (m.read(vma.end) - m.read(vma.start)) >>> Pgtable.PAGE_SHIFT;
                 if (pgoff >= start && pgoff < start + pages) {
-                    out |= v << shift;
-                    shift += 8;
+                    int i = n++;
+                    while (i > 0 && keys[i - 1] > start) { // stable insertion by vm_pgoff
+                        keys[i] = keys[i - 1];
+                        ids[i] = ids[i - 1];
+                        i--;
+                    }
+                    keys[i] = start;
+                    ids[i] = v;
                 }
+            }
+            long out = 0;
+            for (int i = 0; i < n; i++) {
+                out |= ids[i] << (8 * i);
             }
             return out;
         }, Rmap::vmaList);
@@ -250,53 +356,268 @@ public final class Rmap {
                 m -> m.read(vma.start) + ((pgoff - m.read(vma.pgoff)) << Pgtable.PAGE_SHIFT), Pgtable::hex);
     }
 
-    /** try_to_unmap_one for a small anonymous page (no THP, hugetlb, device or migration entries). */
-    @Mirrors(value = "try_to_unmap_one", file = "mm/rmap.c", version = "5.12.9")
-    boolean tryToUnmapOne(Page page, Vma vma, long address, int flags) {
-        MmStruct mm = vma.readMm();
-        PageVmaMapped.Walk pvmw = new PageVmaMapped.Walk(page, vma, address);
-        boolean ret = true;
-        if ((flags & TTU_MUNLOCK) != 0 && (vma.readFlags() & dev.mmcheck.mm.types.VmFlags.VM_LOCKED) == 0) {
-            return true;
+    // ---- try_to_unmap -------------------------------------------------------------------------------------
+
+    /** try_to_unmap (page locked by the caller): the 3.x return code; 5.x callers test SWAP_SUCCESS. */
+    @Mirrors(value = "try_to_unmap", file = "mm/rmap.c", version = "3.16")
+    public int tryToUnmap(Page page, int flags) {
+        int ret = rmapWalk(page, (p, vma, address) -> tryToUnmapOne(p, vma, address, flags), true, true, flags);
+        if (ret != SWAP_MLOCK && page.readMapcount() == 0) {
+            ret = SWAP_SUCCESS;
         }
+        return ret;
+    }
+
+    /** try_to_munlock: is the page still mapped by a VM_LOCKED vma? Then mlock it again. Page locked, isolated. */
+    @Mirrors(value = "try_to_munlock", file = "mm/rmap.c", version = "3.16")
+    public int tryToMunlock(Page page) {
+        return rmapWalk(page, (p, vma, address) -> tryToUnmapOne(p, vma, address, TTU_MUNLOCK), true, false, TTU_MUNLOCK);
+    }
+
+    /**
+     * try_to_unmap_one for a small page (no THP, hugetlb, KSM, device pages), with the mlock
+     * handling of each generation: 3.16 drops the pte lock and re-reads VM_LOCKED under a read
+     * trylock of mmap_sem; from 4.4 (seed 000) the page is mlocked under the pte lock.
+     */
+    @Mirrors(value = "try_to_unmap_one", file = "mm/rmap.c", version = "3.16")
+    int tryToUnmapOne(Page page, Vma vma, long address, int flags) {
+        MmStruct mm = vma.readMm();
+        int ret = SWAP_AGAIN;
+        if (k.has(Patch.TTU_MUNLOCK_SKIP) && (flags & TTU_MUNLOCK) != 0 && (vma.readFlags() & VmFlags.VM_LOCKED) == 0) {
+            return SWAP_AGAIN;
+        }
+        PageVmaMapped.Walk pvmw = new PageVmaMapped.Walk(page, vma, address);
         while (k.pageVmaMapped.pageVmaMappedWalk(pvmw)) {
             if ((flags & TTU_IGNORE_MLOCK) == 0) {
-                if ((vma.readFlags() & dev.mmcheck.mm.types.VmFlags.VM_LOCKED) != 0) {
-                    throw new ModelError("try_to_unmap_one met a VM_LOCKED vma: mlock is not modelled yet", null);
+                if ((vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
+                    if (k.has(Patch.TTU_MLOCK_UNDER_PTL)) {
+                        k.mlock.mlockVmaPage(page);
+                        k.pageVmaMapped.pageVmaMappedWalkDone(pvmw);
+                        return SWAP_MLOCK;
+                    }
+                    k.pageVmaMapped.pageVmaMappedWalkDone(pvmw);
+                    return outMlock(page, vma, mm);
                 }
                 if ((flags & TTU_MUNLOCK) != 0) {
                     continue;
                 }
             }
             long addr = pvmw.address;
+            if (!k.has(Patch.TTU_NO_YOUNG_CHECK)) {
+                long v = pvmw.pte.read("ptep_clear_flush_young: *pte");
+                if ((v & Pgtable.YOUNG) != 0) {
+                    pvmw.pte.write(v & ~Pgtable.YOUNG, "pte_mkold(" + Pgtable.hex(addr) + ")");
+                    k.tlbFlush.flushTlbPage(vma, addr);
+                    k.pageVmaMapped.pageVmaMappedWalkDone(pvmw);
+                    return SWAP_FAIL;
+                }
+            }
             long pteval = k.memoryC.ptepClearFlush(vma, addr, pvmw.pte);
             if ((pteval & Pgtable.DIRTY) != 0) {
                 page.setFlag(PageFlags.PG_dirty);
             }
-            int slot = (int) page.readPrivate();
-            if (!k.swapC.swapDuplicate(slot)) {
-                pvmw.pte.write(pteval, "set_pte_at(" + Pgtable.hex(addr) + ", restore)");
-                ret = false;
-                k.pageVmaMapped.pageVmaMappedWalkDone(pvmw);
-                break;
+            if ((page.readMapping() & Page.MAPPING_ANON) != 0) {
+                int slot = (int) page.readPrivate();
+                k.swapC.swapDuplicate(slot);
+                long swpPte = Pgtable.mkSwapPte(slot);
+                pvmw.pte.write(swpPte, "set_pte_at(" + Pgtable.hex(addr) + ", " + Pgtable.pteString(swpPte) + ")");
             }
-            long swpPte = Pgtable.mkSwapPte(slot);
-            pvmw.pte.write(swpPte, "set_pte_at(" + Pgtable.hex(addr) + ", " + Pgtable.pteString(swpPte) + ")");
             pageRemoveRmap(page);
             k.swapC.putPage(page);
         }
         return ret;
     }
 
+    /** 3.16's out_mlock tail: the pte lock is dropped; mlock only if a read trylock of mmap_sem succeeds. */
+    private int outMlock(Page page, Vma vma, MmStruct mm) {
+        int ret = SWAP_AGAIN;
+        if (mm.mmapLock.downReadTrylock()) {
+            if ((vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
+                k.mlock.mlockVmaPage(page);
+                ret = SWAP_MLOCK;
+            }
+            mm.mmapLock.upRead();
+        }
+        return ret;
+    }
+
+    // ---- page_mlock (seed 002) ----------------------------------------------------------------------------
+
+    /** page_mlock: the 5.14+ replacement of try_to_munlock. Page locked and isolated. */
+    @Mirrors(value = "page_mlock", file = "mm/rmap.c", version = "5.17")
+    public void pageMlock(Page page) {
+        rmapWalk(page, this::pageMlockOne, true, false, TTU_MUNLOCK);
+    }
+
+    /**
+     * page_mlock_one in its three forms: as posted in the seed (no re-check of VM_LOCKED under the
+     * pte lock), as merged in cd62734ca60d (re-check, but an early return that keeps the pte lock),
+     * and as fixed (keep walking when VM_LOCKED is clear).
+     */
+    @Mirrors(value = "page_mlock_one", file = "mm/rmap.c", version = "5.17")
+    int pageMlockOne(Page page, Vma vma, long address) {
+        if ((vma.readFlags() & VmFlags.VM_LOCKED) == 0) {
+            return SWAP_AGAIN;
+        }
+        PageVmaMapped.Walk pvmw = new PageVmaMapped.Walk(page, vma, address);
+        while (k.pageVmaMapped.pageVmaMappedWalk(pvmw)) {
+            if (k.has(Patch.PAGE_MLOCK_SEED_TEXT)) {
+                k.mlock.mlockVmaPage(page);
+                k.pageVmaMapped.pageVmaMappedWalkDone(pvmw);
+                return SWAP_MLOCK;
+            }
+            if ((vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
+                k.mlock.mlockVmaPage(page);
+                k.pageVmaMapped.pageVmaMappedWalkDone(pvmw);
+                return SWAP_MLOCK;
+            }
+            if (!k.has(Patch.PAGE_MLOCK_NO_PREMATURE_RETURN)) {
+                return SWAP_FAIL; // cd62734ca60d: "return false" without page_vma_mapped_walk_done
+            }
+        }
+        return SWAP_AGAIN;
+    }
+
+    // ---- the nonlinear cluster scan (3.13 / 3.16) ----------------------------------------------------------
+
+    /** try_to_unmap_nonlinear: scan the first cluster of every nonlinear vma of the file. i_mmap held. */
+    @Mirrors(value = "try_to_unmap_nonlinear", file = "mm/rmap.c", version = "3.16")
+    int tryToUnmapNonlinear(Page page, AddressSpace mapping, int ret) {
+        long packed = k.load("list_for_each_entry(" + mapping.name() + ".i_mmap_nonlinear)", m -> {
+            long out = 0;
+            int shift = 0;
+            for (int slot : mapping.iMmapNonlinear) {
+                long v = m.read(slot);
+                if (v != 0) {
+                    out |= v << shift;
+                    shift += 8;
+                }
+            }
+            return out;
+        }, Rmap::vmaList);
+        if (packed == 0) {
+            return ret;
+        }
+        long[] mapcount = {page.readMapcount()};
+        if (mapcount[0] == 0) {
+            return ret;
+        }
+        for (long p = packed; p != 0; p >>>= 8) {
+            Vma vma = k.vma((int) (p & 0xff) - 1);
+            if (tryToUnmapCluster(0, mapcount, vma, page) == SWAP_MLOCK) {
+                ret = SWAP_MLOCK;
+            }
+            if (mapcount[0] <= 0) {
+                break;
+            }
+        }
+        return ret;
+    }
+
+    /** try_to_unmap_cluster: mlock (if the vma is VM_LOCKED) or unmap every page of one 32-page cluster. */
+    @Mirrors(value = "try_to_unmap_cluster", file = "mm/rmap.c", version = "3.16")
+    int tryToUnmapCluster(long cursor, long[] mapcount, Vma vma, Page checkPage) {
+        MmStruct mm = vma.readMm();
+        int ret = SWAP_AGAIN;
+        long vmStart = k.mmap.readStart(vma);
+        long vmEnd = k.mmap.readEnd(vma);
+        long address = Math.max((vmStart + cursor) & ~(CLUSTER_SIZE - 1), vmStart);
+        long end = Math.min(((vmStart + cursor) & ~(CLUSTER_SIZE - 1)) + CLUSTER_SIZE, vmEnd);
+        Entry pmd = k.gup.pmdOf(mm, address);
+        if (pmd == null) {
+            return ret;
+        }
+        boolean lockedVma = false;
+        if (mm.mmapLock.downReadTrylock()) {
+            lockedVma = (vma.readFlags() & VmFlags.VM_LOCKED) != 0;
+            if (!lockedVma) {
+                mm.mmapLock.upRead();
+            }
+        }
+        SpinLock[] ptl = new SpinLock[1];
+        Entry first = k.memoryC.pteOffsetMapLock(mm, pmd, address, ptl);
+        for (int i = 0; address < end; i++, address += Pgtable.PAGE_SIZE) {
+            Entry pte = new Entry(first.table(), first.index() + i);
+            long v = pte.read("pte_present(*pte)?");
+            if (!Pgtable.present(v)) {
+                continue;
+            }
+            Page page = k.page(Pgtable.pfn(v));
+            if (lockedVma) {
+                if (k.has(Patch.CLUSTER_MLOCK_TRYLOCK) || k.has(Patch.CLUSTER_MLOCK_KOSAKI)) {
+                    if (page == checkPage) {
+                        k.mlock.mlockVmaPage(page);
+                        ret = SWAP_MLOCK;
+                    } else if ((!k.has(Patch.CLUSTER_MLOCK_KOSAKI) || !page.testFlag(PageFlags.PG_mlocked)) && page.trylock()) {
+                        k.mlock.mlockVmaPage(page);
+                        page.unlock();
+                    }
+                } else {
+                    k.mlock.mlockVmaPage(page);
+                    if (page == checkPage) {
+                        ret = SWAP_MLOCK;
+                    }
+                }
+                continue;
+            }
+            if ((v & Pgtable.YOUNG) != 0) {
+                pte.write(v & ~Pgtable.YOUNG, "ptep_clear_flush_young(" + Pgtable.hex(address) + ")");
+                continue;
+            }
+            long pteval = k.memoryC.ptepClearFlush(vma, address, pte);
+            long index = page.readIndex();
+            if (index != linearPageIndex(vmStart, k.load(vma.name() + "->vm_pgoff", m -> m.read(vma.pgoff), Long::toString), address)) {
+                pte.write(Pgtable.mkFilePte(index), "set_pte_at(" + Pgtable.hex(address) + ", pgoff_to_pte(" + index + "))");
+            }
+            if ((pteval & Pgtable.DIRTY) != 0) {
+                page.setFlag(PageFlags.PG_dirty);
+            }
+            pageRemoveRmap(page);
+            k.swapC.putPage(page);
+            mapcount[0]--;
+        }
+        ptl[0].unlock();
+        if (lockedVma) {
+            mm.mmapLock.upRead();
+        }
+        return ret;
+    }
+
+    // ---- page_referenced (setup's aging) -------------------------------------------------------------------------
+
+    /** page_referenced: clear the young bit of every pte mapping the page; stop at a VM_LOCKED vma. */
+    @Mirrors(value = "page_referenced", file = "mm/rmap.c", version = "3.16")
+    public void pageReferenced(Page page) {
+        rmapWalk(page, this::pageReferencedOne, true, false, 0);
+    }
+
+    @Mirrors(value = "page_referenced_one", file = "mm/rmap.c", version = "3.16")
+    int pageReferencedOne(Page page, Vma vma, long address) {
+        PageVmaMapped.Walk pvmw = new PageVmaMapped.Walk(page, vma, address);
+        while (k.pageVmaMapped.pageVmaMappedWalk(pvmw)) {
+            if ((vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
+                k.pageVmaMapped.pageVmaMappedWalkDone(pvmw);
+                return SWAP_FAIL;
+            }
+            long v = pvmw.pte.read("ptep_clear_flush_young_notify(" + Pgtable.hex(address) + ")");
+            if ((v & Pgtable.YOUNG) != 0) {
+                pvmw.pte.write(v & ~Pgtable.YOUNG, "clear young(" + Pgtable.hex(address) + ")");
+                k.tlbFlush.flushTlbPage(vma, address);
+            }
+        }
+        return SWAP_AGAIN;
+    }
+
     static String anonName(long v) {
         return v == 0 ? "NULL" : "anon_vma" + (v - 1);
     }
 
-    private static String vmaList(long packed) {
+    static String vmaList(long packed) {
         StringBuilder sb = new StringBuilder("[");
         for (long p = packed; p != 0; p >>>= 8) {
             sb.append(sb.length() > 1 ? ", " : "").append('V').append((p & 0xff) - 1);
         }
         return sb.append(']').toString();
     }
+
 }

@@ -50,13 +50,30 @@ public final class Swap {
         }
     }
 
-    /** lru_cache_add_inactive_or_unevictable, with the pagevec drained at once. */
+    /**
+     * lru_cache_add_active_or_unevictable (3.16) / lru_cache_add_inactive_or_unevictable (5.x) for a
+     * new page of vma: in a VM_LOCKED vma it is mlocked at once and goes to the unevictable list.
+     */
     @Mirrors(value = "lru_cache_add_inactive_or_unevictable", file = "mm/swap.c", version = "5.12.9")
     public void lruCacheAddInactiveOrUnevictable(Page page, Vma vma) {
+        if (vma != null && (vma.readFlags() & dev.mmcheck.mm.types.VmFlags.VM_LOCKED) != 0) {
+            k.mlock.mlockNewPage(page);
+            k.vmscan.addPageToUnevictableList(page);
+            return;
+        }
+        lruCacheAdd(page);
+    }
+
+    /** lru_cache_add, with the per-CPU pagevec drained at once: on the page's evictable list. */
+    @Mirrors(value = "lru_cache_add", file = "mm/swap.c", version = "3.16")
+    public void lruCacheAdd(Page page) {
         k.lru.lruLock.lock();
-        k.step("add_page_to_lru_list(" + page.name() + ", inactive_anon)", null, m -> {
-            m.write(page.flags, m.read(page.flags) | PageFlags.bit(PageFlags.PG_lru));
-            m.write(page.lru, Lru.INACTIVE_ANON);
+        k.step("add_page_to_lru_list(" + page.name() + ")", null, m -> {
+            long f = m.read(page.flags);
+            boolean swapBacked = (f & PageFlags.bit(PageFlags.PG_swapbacked)) != 0;
+            boolean active = (f & PageFlags.bit(PageFlags.PG_active)) != 0;
+            m.write(page.flags, f | PageFlags.bit(PageFlags.PG_lru));
+            m.write(page.lru, swapBacked ? (active ? Lru.ACTIVE_ANON : Lru.INACTIVE_ANON) : (active ? Lru.ACTIVE_FILE : Lru.INACTIVE_FILE));
             return 0;
         });
         k.lru.lruLock.unlock();

@@ -2,13 +2,15 @@ package dev.mmcheck.mm.paths;
 
 import dev.mmcheck.mm.Kernel;
 import dev.mmcheck.mm.Mirrors;
+import dev.mmcheck.mm.Patch;
 import dev.mmcheck.mm.types.Lru;
 import dev.mmcheck.mm.types.Page;
 import dev.mmcheck.mm.types.PageFlags;
 
 /**
- * mm/vmscan.c: reclaim of one anonymous page, as shrink_inactive_list would do it after choosing
- * it: isolate it, then shrink_page_list: swap it out and free it, or put it back.
+ * mm/vmscan.c: reclaim of one page, as shrink_inactive_list does it after choosing it (isolate it,
+ * then shrink_page_list: swap it out or drop it from the page cache and free it, cull it to the
+ * unevictable list, or put it back), and the LRU helpers the mlock code uses.
  */
 public final class Vmscan {
     private final Kernel k;
@@ -19,60 +21,131 @@ public final class Vmscan {
 
     /** Reclaim this page if it can be: what a reclaiming CPU does with one page it scanned. */
     public void reclaimPage(Page page) {
-        if (!isolateLruPage(page)) {
+        if (!isolateLruPages(page)) {
             return;
         }
         shrinkPageList(page);
     }
 
-    /** isolate_lru_page (5.11+ form: TestClearPageLRU first, then the list under lru_lock). */
-    @Mirrors(value = "isolate_lru_page", file = "mm/vmscan.c", version = "5.12.9")
-    public boolean isolateLruPage(Page page) {
-        if (!page.testClearFlag(PageFlags.PG_lru)) {
-            return false;
-        }
-        page.get();
+    /**
+     * isolate_lru_pages for one page: under lru_lock, a reference unless the page is already
+     * being freed (get_page_unless_zero), then PG_lru cleared and the page off its list.
+     */
+    @Mirrors(value = "isolate_lru_pages", file = "mm/vmscan.c", version = "5.12.9")
+    boolean isolateLruPages(Page page) {
         k.lru.lruLock.lock();
-        k.step("del_page_from_lru_list(" + page.name() + ")", null, m -> {
+        boolean isolated = k.load("__isolate_lru_page(" + page.name() + ")", m -> {
+            long f = m.read(page.flags);
+            long ref = m.read(page.refcount);
+            if ((f & PageFlags.bit(PageFlags.PG_lru)) == 0 || ref == 0) {
+                return 0;
+            }
+            m.write(page.refcount, ref + 1);
+            m.write(page.flags, f & ~PageFlags.bit(PageFlags.PG_lru));
             m.write(page.lru, Lru.NONE);
-            return 0;
-        });
+            return 1;
+        }, r -> r == 1 ? "isolated" : "not on an LRU") == 1;
         k.lru.lruLock.unlock();
-        return true;
+        return isolated;
     }
 
     /**
-     * shrink_page_list for one isolated anonymous page. pageout completes at once (the write to
-     * swap is not modelled as taking time: PG_writeback is never seen set).
+     * isolate_lru_page: for callers that already hold a reference. Before 5.11 PG_lru is tested and
+     * cleared under lru_lock; from 5.11 it is test-and-cleared first.
      */
-    @Mirrors(value = "shrink_page_list", file = "mm/vmscan.c", version = "5.12.9")
+    @Mirrors(value = "isolate_lru_page", file = "mm/vmscan.c", version = "3.16")
+    public boolean isolateLruPage(Page page) {
+        if (k.has(Patch.TEST_CLEAR_PAGE_LRU)) {
+            if (!page.testClearFlag(PageFlags.PG_lru)) {
+                return false;
+            }
+            page.get();
+            k.lru.lruLock.lock();
+            k.step("del_page_from_lru_list(" + page.name() + ")", null, m -> {
+                m.write(page.lru, Lru.NONE);
+                return 0;
+            });
+            k.lru.lruLock.unlock();
+            return true;
+        }
+        if (!page.testFlag(PageFlags.PG_lru)) {
+            return false;
+        }
+        k.lru.lruLock.lock();
+        boolean isolated = k.load("if (PageLRU) { get_page; ClearPageLRU; del_page_from_lru_list }(" + page.name() + ")", m -> {
+            long f = m.read(page.flags);
+            if ((f & PageFlags.bit(PageFlags.PG_lru)) == 0) {
+                return 0;
+            }
+            m.write(page.refcount, m.read(page.refcount) + 1);
+            m.write(page.flags, f & ~PageFlags.bit(PageFlags.PG_lru));
+            m.write(page.lru, Lru.NONE);
+            return 1;
+        }, r -> r == 1 ? "isolated" : "not on an LRU") == 1;
+        k.lru.lruLock.unlock();
+        return isolated;
+    }
+
+    /** page_evictable: not mlocked (no unevictable mappings are modelled). */
+    @Mirrors(value = "page_evictable", file = "mm/vmscan.c", version = "3.16")
+    public boolean pageEvictable(Page page) {
+        return !page.testFlag(PageFlags.PG_mlocked);
+    }
+
+    /**
+     * shrink_page_list for one isolated page (3.16 flow; 5.12 ends mlocked pages the same way through
+     * activate_locked and move_pages_to_lru). Reference checks are not modelled: the page is one
+     * page_check_references let through. pageout completes at once.
+     */
+    @Mirrors(value = "shrink_page_list", file = "mm/vmscan.c", version = "3.16")
     public void shrinkPageList(Page page) {
         if (!page.trylock()) {
             putbackLruPage(page);
             return;
         }
-        if (!page.testFlag(PageFlags.PG_swapcache)) {
+        if (!pageEvictable(page)) {
+            cullMlocked(page);
+            return;
+        }
+        boolean anon = (page.readMapping() & Page.MAPPING_ANON) != 0;
+        if (anon && !page.testFlag(PageFlags.PG_swapcache)) {
             if (!k.swapC.addToSwap(page)) {
                 keepLocked(page);
                 return;
             }
         }
         if (page.readMapcount() != 0) {
-            if (!k.rmap.tryToUnmap(page, Rmap.TTU_BATCH_FLUSH)) {
-                keepLocked(page);
-                return;
+            switch (k.rmap.tryToUnmap(page, Rmap.TTU_UNMAP | Rmap.TTU_BATCH_FLUSH)) {
+                case Rmap.SWAP_FAIL, Rmap.SWAP_AGAIN -> {
+                    keepLocked(page);
+                    return;
+                }
+                case Rmap.SWAP_MLOCK -> {
+                    cullMlocked(page);
+                    return;
+                }
+                default -> { }
             }
         }
         if (page.testFlag(PageFlags.PG_dirty)) {
             pageout(page);
         }
-        if (!removeMapping(page)) {
+        if (!removeMapping(page, anon)) {
             keepLocked(page);
             return;
         }
         page.unlock();
-        // free_it: the reference was frozen to zero by __remove_mapping.
+        // free_it: the references were frozen to zero by __remove_mapping.
         k.pageAlloc.freeUnrefPage(page);
+    }
+
+    /** cull_mlocked: the page belongs on the unevictable list. */
+    private void cullMlocked(Page page) {
+        if (page.testFlag(PageFlags.PG_swapcache)) {
+            k.swapC.tryToFreeSwap(page);
+        }
+        page.unlock();
+        putbackLruPage(page);
     }
 
     private void keepLocked(Page page) {
@@ -80,16 +153,19 @@ public final class Vmscan {
         putbackLruPage(page);
     }
 
-    /** pageout to swap: clear_page_dirty_for_io, and the write is done. */
-    @Mirrors(value = "pageout", file = "mm/vmscan.c", version = "5.12.9")
+    /** pageout: clear_page_dirty_for_io, and the write is done. */
+    @Mirrors(value = "pageout", file = "mm/vmscan.c", version = "3.16")
     void pageout(Page page) {
         page.testClearFlag(PageFlags.PG_dirty);
     }
 
-    /** __remove_mapping for a swap-cache page: freeze the two expected references, leave the swap cache. */
-    @Mirrors(value = "__remove_mapping", file = "mm/vmscan.c", version = "5.12.9")
-    boolean removeMapping(Page page) {
-        return k.load("page_ref_freeze(" + page.name() + ", 2) + __delete_from_swap_cache", m -> {
+    /**
+     * __remove_mapping: freeze the two expected references (isolation and the swap or page cache)
+     * and leave the swap cache or the page cache.
+     */
+    @Mirrors(value = "__remove_mapping", file = "mm/vmscan.c", version = "3.16")
+    boolean removeMapping(Page page, boolean anon) {
+        return k.load("page_ref_freeze(" + page.name() + ", 2) + " + (anon ? "__delete_from_swap_cache" : "__delete_from_page_cache"), m -> {
             if (m.read(page.refcount) != 2) {
                 return 0;
             }
@@ -97,15 +173,49 @@ public final class Vmscan {
                 return 0;
             }
             m.write(page.refcount, 0);
-            k.swapC.deleteFromSwapCache(m, page, (int) m.read(page.privateSlot));
+            if (anon) {
+                k.swapC.deleteFromSwapCache(m, page, (int) m.read(page.privateSlot));
+            } else {
+                k.filemap.deleteFromPageCacheLocked(m, page);
+            }
             return 1;
         }, r -> r == 1 ? "frozen" : "busy, keep") == 1;
     }
 
-    /** putback_lru_page: back on an LRU list, dropping the isolation reference. */
-    @Mirrors(value = "putback_lru_page", file = "mm/vmscan.c", version = "5.12.9")
+    /**
+     * putback_lru_page: back on the right list, dropping the isolation reference. An unevictable
+     * page goes straight to the unevictable list, then page_evictable is tested again: the other
+     * half of the hand-shake with munlock's TestClearPageMlocked, so a page munlocked meanwhile is
+     * not stranded.
+     */
+    @Mirrors(value = "putback_lru_page", file = "mm/vmscan.c", version = "3.16")
     public void putbackLruPage(Page page) {
-        k.swapC.lruCacheAddInactiveOrUnevictable(page, null);
+        while (true) {
+            page.clearFlag(PageFlags.PG_unevictable);
+            if (pageEvictable(page)) {
+                k.swapC.lruCacheAdd(page);
+                break;
+            }
+            addPageToUnevictableList(page);
+            if (pageEvictable(page) && isolateLruPage(page)) {
+                k.swapC.putPage(page);
+                continue;
+            }
+            break;
+        }
         k.swapC.putPage(page);
+    }
+
+    /** add_page_to_unevictable_list. */
+    @Mirrors(value = "add_page_to_unevictable_list", file = "mm/swap.c", version = "3.16")
+    void addPageToUnevictableList(Page page) {
+        k.lru.lruLock.lock();
+        k.step("add_page_to_lru_list(" + page.name() + ", unevictable)", null, m -> {
+            long f = m.read(page.flags) & ~PageFlags.bit(PageFlags.PG_active);
+            m.write(page.flags, f | PageFlags.bit(PageFlags.PG_unevictable) | PageFlags.bit(PageFlags.PG_lru));
+            m.write(page.lru, Lru.UNEVICTABLE);
+            return 0;
+        });
+        k.lru.lruLock.unlock();
     }
 }

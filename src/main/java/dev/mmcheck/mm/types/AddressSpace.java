@@ -11,6 +11,8 @@ public final class AddressSpace {
     public final int id;
     public final RwSemaphore iMmapRwsem;
     public final int[] iMmap = new int[CHAIN];
+    /** <= 3.19: the nonlinear vmas (remap_file_pages), searched by the cluster scan. */
+    public final int[] iMmapNonlinear = new int[CHAIN];
     public final int[] pageCache;
     public final int size;
 
@@ -20,6 +22,9 @@ public final class AddressSpace {
         this.iMmapRwsem = new RwSemaphore(k, n + ".i_mmap_rwsem");
         for (int i = 0; i < CHAIN; i++) {
             iMmap[i] = k.layout.alloc(n + ".i_mmap[" + i + "]");
+        }
+        for (int i = 0; i < CHAIN; i++) {
+            iMmapNonlinear[i] = k.layout.alloc(n + ".i_mmap_nonlinear[" + i + "]");
         }
         pageCache = new int[pages];
         for (int i = 0; i < pages; i++) {

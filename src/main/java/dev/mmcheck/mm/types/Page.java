@@ -11,6 +11,8 @@ import dev.mmcheck.mm.Kernel;
 public final class Page {
     /** page->mapping low bit PAGE_MAPPING_ANON; the rest names an anon_vma (or an address_space). */
     public static final long MAPPING_ANON = 1L << 40;
+    /** page->mapping of a page-cache page: this tag and the address_space id + 1. */
+    public static final long MAPPING_FILE = 1L << 41;
 
     private final Kernel k;
     public final int pfn;
@@ -85,14 +87,19 @@ public final class Page {
             m.write(flags, m.read(flags) | bit(PageFlags.PG_locked));
             return 0;
         });
+        k.acquired(this);
     }
 
     public boolean trylock() {
-        return k.load("trylock_page(" + name() + ")", m -> {
+        boolean taken = k.load("trylock_page(" + name() + ")", m -> {
             long f = m.read(flags);
             m.write(flags, f | bit(PageFlags.PG_locked));
             return (f >>> PageFlags.PG_locked) & 1;
         }, r -> r == 0 ? "locked" : "busy") == 0;
+        if (taken) {
+            k.acquired(this);
+        }
+        return taken;
     }
 
     public void unlock() {
@@ -100,6 +107,7 @@ public final class Page {
             m.write(flags, m.read(flags) & ~bit(PageFlags.PG_locked));
             return 0;
         });
+        k.released(this);
     }
 
     public long readMapcount() {
@@ -142,6 +150,6 @@ public final class Page {
 
     @Override
     public String toString() {
-        return name();
+        return "page lock of " + name();
     }
 }

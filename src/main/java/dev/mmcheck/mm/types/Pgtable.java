@@ -13,6 +13,8 @@ public final class Pgtable {
     public static final long DIRTY = 4;
     public static final long YOUNG = 8;
     public static final long SWAP = 16;
+    /** A nonlinear file pte (<= 3.19): not present, holds the file page offset. */
+    public static final long FILE = 32;
 
     public static final int PAGE_SHIFT = 12;
     public static final long PAGE_SIZE = 1L << PAGE_SHIFT;
@@ -54,6 +56,14 @@ public final class Pgtable {
         return e == 0;
     }
 
+    public static boolean isFile(long e) {
+        return (e & FILE) != 0;
+    }
+
+    public static long mkFilePte(long pgoff) {
+        return (pgoff << PAGE_SHIFT) | FILE;
+    }
+
     public static boolean isSwap(long e) {
         return (e & SWAP) != 0;
     }
@@ -89,6 +99,9 @@ public final class Pgtable {
         }
         if (isSwap(e)) {
             return "swap entry " + swapSlot(e);
+        }
+        if (isFile(e)) {
+            return "file pte pgoff " + (e >>> PAGE_SHIFT);
         }
         StringBuilder sb = new StringBuilder("pfn ").append(pfn(e));
         if ((e & WRITE) != 0) {

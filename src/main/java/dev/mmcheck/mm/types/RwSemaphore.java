@@ -26,11 +26,12 @@ public final class RwSemaphore {
             m.write(slot, m.read(slot) + 1);
             return 0;
         });
+        k.acquired(this);
     }
 
     /** Returns whether the read lock was taken. */
     public boolean downReadTrylock() {
-        return k.load("down_read_trylock(" + name + ")", m -> {
+        boolean taken = k.load("down_read_trylock(" + name + ")", m -> {
             long v = m.read(slot);
             if (writer(v) != 0) {
                 return 0;
@@ -38,6 +39,10 @@ public final class RwSemaphore {
             m.write(slot, v + 1);
             return 1;
         }, r -> r == 1 ? "taken" : "busy") == 1;
+        if (taken) {
+            k.acquired(this);
+        }
+        return taken;
     }
 
     public void upRead() {
@@ -50,6 +55,7 @@ public final class RwSemaphore {
             m.write(slot, v - 1);
             return 0;
         });
+        k.released(this);
     }
 
     public void downWrite() {
@@ -58,6 +64,7 @@ public final class RwSemaphore {
             m.write(slot, me << WRITER_SHIFT);
             return 0;
         });
+        k.acquired(this);
     }
 
     public void upWrite() {
@@ -69,6 +76,7 @@ public final class RwSemaphore {
             m.write(slot, 0);
             return 0;
         });
+        k.released(this);
     }
 
     static long writer(long v) {

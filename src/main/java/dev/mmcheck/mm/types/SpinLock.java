@@ -32,6 +32,7 @@ public final class SpinLock {
             m.write(slot, me);
             return 0;
         });
+        k.acquired(this);
     }
 
     private void checkAlive(dev.mmcheck.engine.Memory m) {
@@ -52,6 +53,7 @@ public final class SpinLock {
             m.write(slot, 0);
             return 0;
         });
+        k.released(this);
     }
 
     @Override

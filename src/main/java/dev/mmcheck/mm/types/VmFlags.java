@@ -11,6 +11,8 @@ public final class VmFlags {
     public static final long VM_SHARED = 0x8;
     public static final long VM_LOCKED = 0x2000;
     public static final long VM_LOCKONFAULT = 0x80000;
+    /** <= 3.19: the vma has nonlinear ptes (remap_file_pages) and sits on i_mmap_nonlinear. */
+    public static final long VM_NONLINEAR = 0x800000;
 
     public static String names(long f) {
         StringJoiner j = new StringJoiner("|");
@@ -19,6 +21,7 @@ public final class VmFlags {
         if ((f & VM_SHARED) != 0) j.add("VM_SHARED");
         if ((f & VM_LOCKED) != 0) j.add("VM_LOCKED");
         if ((f & VM_LOCKONFAULT) != 0) j.add("VM_LOCKONFAULT");
+        if ((f & VM_NONLINEAR) != 0) j.add("VM_NONLINEAR");
         return j.length() == 0 ? "0" : j.toString();
     }
 }
