@@ -18,6 +18,10 @@ public final class Explorer {
     private final Consumer<Memory> onFinal;
 
     private final Long2LongOpenHashMap visited = new Long2LongOpenHashMap();
+    /** States below which some branch ended in a violation and was not explored further. */
+    private final it.unimi.dsi.fastutil.longs.LongOpenHashSet cutStates = new it.unimi.dsi.fastutil.longs.LongOpenHashSet();
+    private static final int STOP = 1;
+    private static final int CUT = 2;
     private Execution ex;
     private long executions;
     private long transitions;
@@ -85,42 +89,49 @@ public final class Explorer {
         return sb.toString();
     }
 
-    /** Returns true when the search must stop. */
-    private boolean dfs(long sleep, Footprint[] sleepFp) {
+    /**
+     * Returns STOP when the search must stop, CUT when some branch below ended in a violation and
+     * was not explored further. A step whose branch was cut is not put to sleep for its siblings:
+     * sleep sets assume a done step's branch was explored to the end.
+     */
+    private int dfs(long sleep, Footprint[] sleepFp) {
         if (ex.depth > maxDepth) {
             maxDepth = ex.depth;
         }
         if (budgetSpent()) {
-            return true;
+            return STOP;
         }
         long enabled = ex.enabledMask();
         if (enabled == 0) {
             executions++;
             if (ex.aliveMask() != 0) {
-                return report(ex.deadlock());
+                return report(ex.deadlock()) ? STOP : 0;
             }
             if (opts.stateCaching() && visited.put(ex.key(false), 0L) != -1L) {
-                return false;
+                return 0;
             }
             Violation v = ex.check(program.finalChecks());
             if (v != null) {
-                return report(v);
+                return report(v) ? STOP : 0;
             }
             if (onFinal != null) {
                 onFinal.accept(ex.mem);
             }
-            return false;
+            return 0;
         }
         boolean bounded = opts.preemptionBound() >= 0;
         boolean useSleep = opts.sleepSetsActive();
         long todo = enabled & ~sleep;
+        long key = 0;
+        boolean cut = false;
         if (opts.stateCaching()) {
-            long key = ex.key(bounded);
+            key = ex.key(bounded);
             long asleepBefore = visited.get(key);
             if (asleepBefore != -1L) {
+                cut = cutStates.contains(key);
                 todo = asleepBefore & ~sleep & enabled;
                 if (todo == 0) {
-                    return false;
+                    return cut ? CUT : 0;
                 }
                 visited.put(key, asleepBefore & sleep);
             } else {
@@ -141,13 +152,13 @@ public final class Explorer {
             }
             Violation v = ex.step(t, enabled);
             transitions++;
-            boolean stop;
+            int r;
             if (v != null) {
                 executions++;
                 if (ex.depth > maxDepth) {
                     maxDepth = ex.depth;
                 }
-                stop = report(v);
+                r = report(v) ? STOP : CUT;
             } else if (useSleep) {
                 Footprint f = ex.lastFootprint;
                 long childSleep = 0;
@@ -163,20 +174,24 @@ public final class Explorer {
                     }
                 }
                 doneFp[t] = f;
-                stop = dfs(childSleep, childFp);
+                r = dfs(childSleep, childFp);
             } else {
-                stop = dfs(0L, sleepFp);
+                r = dfs(0L, sleepFp);
             }
             ex.undo();
-            if (stop) {
-                return true;
+            if ((r & STOP) != 0) {
+                return STOP;
             }
-            if (v == null) {
-                // A step that ended in a violation was not explored beyond: it must stay awake for the siblings.
+            if ((r & CUT) != 0) {
+                cut = true; // not explored to the end: it must stay awake for the siblings
+            } else {
                 done |= 1L << t;
             }
         }
-        return false;
+        if (cut && opts.stateCaching()) {
+            cutStates.add(key);
+        }
+        return cut ? CUT : 0;
     }
 
     /** Records a violation; returns whether the search stops. */

@@ -84,7 +84,7 @@ public final class Gup {
 
     /** __mm_populate: fault in and mlock [start, start + len) under mmap_lock for read. */
     @Mirrors(value = "__mm_populate", file = "mm/gup.c", version = "3.16")
-    public void mmPopulate(MmStruct mm, long start, long len) {
+    public long mmPopulate(MmStruct mm, long start, long len) {
         long end = start + len;
         mm.mmapLock.downRead();
         for (long nstart = start; nstart < end; ) {
@@ -94,15 +94,19 @@ public final class Gup {
             }
             long nend = Math.min(end, k.mmap.readEnd(vma));
             nstart = Math.max(nstart, k.mmap.readStart(vma));
-            populateVmaPageRange(vma, nstart, nend);
+            if (!populateVmaPageRange(vma, nstart, nend)) {
+                mm.mmapLock.upRead();
+                return -14; // EFAULT: a page could not be faulted in (beyond the end of its file)
+            }
             nstart = nend;
         }
         mm.mmapLock.upRead();
+        return 0;
     }
 
     /** populate_vma_page_range / __get_user_pages with FOLL_TOUCH | FOLL_MLOCK (| FOLL_WRITE to break COW). */
     @Mirrors(value = "__mlock_vma_pages_range", file = "mm/mlock.c", version = "3.16")
-    void populateVmaPageRange(Vma vma, long start, long end) {
+    boolean populateVmaPageRange(Vma vma, long start, long end) {
         long flags = vma.readFlags();
         boolean write = (flags & (VmFlags.VM_WRITE | VmFlags.VM_SHARED)) == VmFlags.VM_WRITE;
         MmStruct mm = vma.readMm();
@@ -116,9 +120,12 @@ public final class Gup {
                 if (faults == MAX_FAULTS) {
                     throw new ModelError("populate of " + Pgtable.hex(a) + " did not converge", null);
                 }
-                k.memoryC.handleMmFault(vma, a, write);
+                if (!k.memoryC.handleMmFault(vma, a, write)) {
+                    return false;
+                }
             }
         }
+        return true;
     }
 
 }

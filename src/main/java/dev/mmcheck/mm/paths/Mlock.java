@@ -279,10 +279,7 @@ public final class Mlock {
             a = vend;
         }
         mm.mmapLock.upWrite();
-        if (on) {
-            k.gup.mmPopulate(mm, start, len);
-        }
-        return 0;
+        return on ? k.gup.mmPopulate(mm, start, len) : 0;
     }
 
     @Mirrors(value = "mlock_fixup", file = "mm/mlock.c", version = "3.16")

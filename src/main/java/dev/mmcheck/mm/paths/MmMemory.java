@@ -150,22 +150,23 @@ public final class MmMemory {
             mm.mmapLock.upRead();
             return false;
         }
-        handleMmFault(vma, addr, write);
+        boolean ok = handleMmFault(vma, addr, write);
         mm.mmapLock.upRead();
-        return true;
+        return ok;
     }
 
+    /** Returns false for VM_FAULT_SIGBUS / SIGSEGV (a file page beyond the end of the file, a write to a read-only vma). */
     @Mirrors(value = "__handle_mm_fault", file = "mm/memory.c", version = "5.12.9")
-    public void handleMmFault(Vma vma, long addr, boolean write) {
+    public boolean handleMmFault(Vma vma, long addr, boolean write) {
         MmStruct mm = vma.readMm();
         Entry pgd = pgdOffset(mm, addr);
         Entry pud = pudAlloc(mm, pgd, addr);
         Entry pmd = pmdAlloc(mm, pud, addr);
-        handlePteFault(vma, mm, pmd, addr, write);
+        return handlePteFault(vma, mm, pmd, addr, write);
     }
 
     @Mirrors(value = "handle_pte_fault", file = "mm/memory.c", version = "5.12.9")
-    void handlePteFault(Vma vma, MmStruct mm, Entry pmd, long addr, boolean write) {
+    boolean handlePteFault(Vma vma, MmStruct mm, Entry pmd, long addr, boolean write) {
         long pmdval = pmd.read("pmd_none(*vmf->pmd)?");
         long origPte = 0;
         if (!Pgtable.none(pmdval)) {
@@ -175,18 +176,16 @@ public final class MmMemory {
         if (Pgtable.none(origPte) || Pgtable.isFile(origPte)) {
             if (file == 0) {
                 doAnonymousPage(vma, mm, pmd, addr);
-            } else {
-                doFault(vma, mm, pmd, addr, write, k.file((int) file - 1), origPte);
+                return true;
             }
-            return;
+            return doFault(vma, mm, pmd, addr, write, k.file((int) file - 1), origPte);
         }
         if (!Pgtable.present(origPte)) {
             doSwapPage(vma, mm, pmd, addr, origPte);
-            return;
+            return true;
         }
         if (write && (origPte & Pgtable.WRITE) == 0) {
-            doWpPage(vma, mm, pmd, addr, origPte);
-            return;
+            return doWpPage(vma, mm, pmd, addr, origPte);
         }
         SpinLock[] ptl = new SpinLock[1];
         Entry pte = pteOffsetMapLock(mm, pmd, addr, ptl);
@@ -198,6 +197,7 @@ public final class MmMemory {
             }
         }
         ptl[0].unlock();
+        return true;
     }
 
     /** change_protection to read-only: write-protect every present pte of the range, then flush. */
@@ -249,7 +249,7 @@ public final class MmMemory {
 
     /** do_fault: a file page: read it, copy it for a private write (do_cow_fault), or share it. */
     @Mirrors(value = "do_fault", file = "mm/memory.c", version = "3.16")
-    void doFault(Vma vma, MmStruct mm, Entry pmd, long addr, boolean write, AddressSpace mapping, long origPte) {
+    boolean doFault(Vma vma, MmStruct mm, Entry pmd, long addr, boolean write, AddressSpace mapping, long origPte) {
         if (Pgtable.none(pmd.read("pte_alloc: pmd_none(*pmd)?"))) {
             pteAlloc(mm, pmd);
         }
@@ -258,12 +258,11 @@ public final class MmMemory {
                 k.load(vma.name() + "->vm_pgoff", m -> m.read(vma.pgoff), Long::toString), addr);
         boolean shared = (vmFlags & VmFlags.VM_SHARED) != 0;
         if (write && !shared) {
-            doCowFault(vma, mm, pmd, addr, mapping, pgoff, origPte);
-            return;
+            return doCowFault(vma, mm, pmd, addr, mapping, pgoff, origPte);
         }
         Page page = k.filemap.filemapFault(mapping, pgoff);
         if (page == null) {
-            return; // VM_FAULT_SIGBUS
+            return false; // VM_FAULT_SIGBUS
         }
         SpinLock[] ptl = new SpinLock[1];
         Entry pte = pteOffsetMapLock(mm, pmd, addr, ptl);
@@ -271,7 +270,7 @@ public final class MmMemory {
             ptl[0].unlock();
             page.unlock();
             k.swapC.putPage(page);
-            return;
+            return true;
         }
         long bits = Pgtable.YOUNG | (write ? Pgtable.DIRTY | Pgtable.WRITE : 0)
                 | (shared && (vmFlags & VmFlags.VM_WRITE) != 0 ? Pgtable.WRITE : 0);
@@ -283,17 +282,18 @@ public final class MmMemory {
         }
         page.unlock();
         ptl[0].unlock();
+        return true;
     }
 
     /** do_cow_fault: a private write to a file page: a new anonymous copy of it. */
     @Mirrors(value = "do_cow_fault", file = "mm/memory.c", version = "3.16")
-    void doCowFault(Vma vma, MmStruct mm, Entry pmd, long addr, AddressSpace mapping, long pgoff, long origPte) {
+    boolean doCowFault(Vma vma, MmStruct mm, Entry pmd, long addr, AddressSpace mapping, long pgoff, long origPte) {
         k.rmap.anonVmaPrepare(vma);
         Page newPage = k.pageAlloc.allocPage();
         Page faultPage = k.filemap.filemapFault(mapping, pgoff);
         if (faultPage == null) {
             k.swapC.putPage(newPage);
-            return; // VM_FAULT_SIGBUS
+            return false; // VM_FAULT_SIGBUS
         }
         SpinLock[] ptl = new SpinLock[1];
         Entry pte = pteOffsetMapLock(mm, pmd, addr, ptl);
@@ -302,7 +302,7 @@ public final class MmMemory {
             faultPage.unlock();
             k.swapC.putPage(faultPage);
             k.swapC.putPage(newPage);
-            return;
+            return true;
         }
         long entry = Pgtable.mkPte(newPage.pfn, Pgtable.WRITE | Pgtable.DIRTY | Pgtable.YOUNG);
         k.rmap.pageAddNewAnonRmap(newPage, vma, addr);
@@ -311,6 +311,7 @@ public final class MmMemory {
         ptl[0].unlock();
         faultPage.unlock();
         k.swapC.putPage(faultPage);
+        return true;
     }
 
     /**
@@ -319,11 +320,11 @@ public final class MmMemory {
      * under its page lock.
      */
     @Mirrors(value = "do_wp_page", file = "mm/memory.c", version = "3.16")
-    void doWpPage(Vma vma, MmStruct mm, Entry pmd, long addr, long origPte) {
+    boolean doWpPage(Vma vma, MmStruct mm, Entry pmd, long addr, long origPte) {
         Page oldPage = k.page(Pgtable.pfn(origPte));
         long vmFlags = vma.readFlags();
         if ((vmFlags & VmFlags.VM_WRITE) == 0) {
-            return; // SIGSEGV: not writable at all
+            return false; // SIGSEGV: not writable at all
         }
         boolean anon = (oldPage.readMapping() & Page.MAPPING_ANON) != 0;
         if (anon && oldPage.readMapcount() == 1) {
@@ -333,7 +334,7 @@ public final class MmMemory {
                 pte.write(origPte | Pgtable.WRITE | Pgtable.DIRTY | Pgtable.YOUNG, "wp_page_reuse(" + Pgtable.hex(addr) + ")");
             }
             ptl[0].unlock();
-            return;
+            return true;
         }
         oldPage.get();
         k.rmap.anonVmaPrepare(vma);
@@ -359,6 +360,7 @@ public final class MmMemory {
             oldPage.unlock();
         }
         k.swapC.putPage(oldPage);
+        return true;
     }
 
     @Mirrors(value = "do_anonymous_page", file = "mm/memory.c", version = "5.12.9")
@@ -409,8 +411,8 @@ public final class MmMemory {
         k.rmap.pageAddAnonRmap(page, vma, addr);
         k.swapC.swapFree(slot);
         k.swapC.tryToFreeSwap(page);
-        ptl[0].unlock();
         page.unlock();
+        ptl[0].unlock();
     }
 
     // ---- unmapping ------------------------------------------------------------------------

@@ -165,7 +165,7 @@ public final class Swap {
             m.write(page.privateSlot, slot);
             return 0;
         });
-        lruCacheAddInactiveOrUnevictable(page, vma);
+        lruCacheAdd(page); // read_swap_cache_async: a plain LRU add; mlock comes later, from the rmap or populate
         return page;
     }
 

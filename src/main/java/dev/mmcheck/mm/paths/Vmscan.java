@@ -29,7 +29,8 @@ public final class Vmscan {
 
     /**
      * isolate_lru_pages for one page: under lru_lock, a reference unless the page is already
-     * being freed (get_page_unless_zero), then PG_lru cleared and the page off its list.
+     * being freed (get_page_unless_zero), then PG_lru cleared and the page off its list. Reclaim
+     * scans only the evictable lists: a page on the unevictable list is not taken.
      */
     @Mirrors(value = "isolate_lru_pages", file = "mm/vmscan.c", version = "5.12.9")
     boolean isolateLruPages(Page page) {
@@ -37,7 +38,7 @@ public final class Vmscan {
         boolean isolated = k.load("__isolate_lru_page(" + page.name() + ")", m -> {
             long f = m.read(page.flags);
             long ref = m.read(page.refcount);
-            if ((f & PageFlags.bit(PageFlags.PG_lru)) == 0 || ref == 0) {
+            if ((f & PageFlags.bit(PageFlags.PG_lru)) == 0 || ref == 0 || (f & PageFlags.bit(PageFlags.PG_unevictable)) != 0) {
                 return 0;
             }
             m.write(page.refcount, ref + 1);
