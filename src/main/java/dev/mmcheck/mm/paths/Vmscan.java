@@ -108,7 +108,8 @@ public final class Vmscan {
             cullMlocked(page);
             return;
         }
-        boolean anon = (page.readMapping() & Page.MAPPING_ANON) != 0;
+        long mapping = page.readMapping();
+        boolean anon = (mapping & Page.MAPPING_ANON) != 0;
         if (anon && !page.testFlag(PageFlags.PG_swapcache)) {
             if (!k.swapC.addToSwap(page)) {
                 keepLocked(page);
@@ -131,7 +132,7 @@ public final class Vmscan {
         if (page.testFlag(PageFlags.PG_dirty)) {
             pageout(page);
         }
-        if (!removeMapping(page, anon)) {
+        if ((!anon && mapping == 0) || !removeMapping(page, anon)) { // truncated: no mapping to remove it from
             keepLocked(page);
             return;
         }
