@@ -15,7 +15,7 @@ public final class Explorer {
     private final Options opts;
     private final Resumer[] resumers;
     private final PathNode[] roots;
-    private final Consumer<Memory> onFinal;
+    private final Observer observer;
 
     private final Long2LongOpenHashMap visited = new Long2LongOpenHashMap();
     /** States below which some branch ended in a violation and was not explored further. */
@@ -34,16 +34,27 @@ public final class Explorer {
     private Found found;
 
     public Explorer(Program program, Options opts) {
-        this(program, opts, null);
+        this(program, opts, (Observer) null);
     }
 
     /** {@code onFinal} sees the memory of every distinct final state (every thread finished). */
     public Explorer(Program program, Options opts, Consumer<Memory> onFinal) {
+        this(program, opts, new Observer() {
+            public void onFinal(Memory m, Schedule s) {
+                onFinal.accept(m);
+            }
+
+            public void onViolation(Violation v, Schedule s) {}
+        });
+    }
+
+    /** {@code observer} sees every distinct final state and every violation, with its schedule. */
+    public Explorer(Program program, Options opts, Observer observer) {
         this.program = program;
         this.opts = opts;
         this.resumers = Execution.resumers(program, null);
         this.roots = Execution.roots(resumers);
-        this.onFinal = onFinal;
+        this.observer = observer;
         visited.defaultReturnValue(-1L);
     }
 
@@ -114,8 +125,8 @@ public final class Explorer {
             if (v != null) {
                 return report(v) ? STOP : 0;
             }
-            if (onFinal != null) {
-                onFinal.accept(ex.mem);
+            if (observer != null) {
+                observer.onFinal(ex.mem, ex.schedule());
             }
             return 0;
         }
@@ -196,6 +207,9 @@ public final class Explorer {
 
     /** Records a violation; returns whether the search stops. */
     private boolean report(Violation v) {
+        if (observer != null) {
+            observer.onViolation(v, ex.schedule());
+        }
         if (opts.kind() != null && !opts.kind().equals(v.kind())) {
             return false;
         }

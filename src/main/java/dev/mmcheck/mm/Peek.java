@@ -28,10 +28,21 @@ public final class Peek {
 
     /** The present ptes of mm in [start, end): their values. */
     public static void forEachPte(Kernel k, Memory m, MmStruct mm, long start, long end, LongConsumer f) {
+        walk(k, m, mm.pgd, start, end, (a, e) -> f.accept(e));
+    }
+
+    /** The present ptes of mm in [start, end), with their addresses. */
+    public static void forEachPteWithAddress(Kernel k, Memory m, MmStruct mm, long start, long end, PteVisitor f) {
         walk(k, m, mm.pgd, start, end, f);
     }
 
-    private static void walk(Kernel k, Memory m, PageTable t, long start, long end, LongConsumer f) {
+    /** Sees one present pte. */
+    @FunctionalInterface
+    public interface PteVisitor {
+        void visit(long address, long pte);
+    }
+
+    private static void walk(Kernel k, Memory m, PageTable t, long start, long end, PteVisitor f) {
         Level level = t.level;
         long size = level.size();
         for (long a = start; a < end; ) {
@@ -39,7 +50,7 @@ public final class Peek {
             long e = m.peek(t.entrySlot(level.index(a)));
             if (level == Level.PTE) {
                 if (Pgtable.present(e)) {
-                    f.accept(e);
+                    f.visit(a, e);
                 }
             } else if (Pgtable.present(e)) {
                 walk(k, m, k.table(Pgtable.tableId(e)), a, next, f);
