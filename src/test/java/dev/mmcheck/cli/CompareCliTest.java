@@ -35,6 +35,15 @@ class CompareCliTest {
         assertThat(r.out()).contains("Only merged reaches", "LOCK_LEAK", "replayed on before");
     }
 
+    /** Kosaki's claim (seed 001): without the page lock, the same outcomes, whatever races the cluster scan. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"munlock", "munmap", "truncate", "exit"})
+    void kosakiNolockAndTrylockHaveIdenticalOutcomes(String race) {
+        CliTest.Run r = CliTest.run("diff", "s001-kosaki-" + race, "nolock", "trylock");
+        assertThat(r.code()).isEqualTo(0);
+        assertThat(r.out()).contains("Identical outcomes");
+    }
+
     @Test
     void unknownVariantIsBadInput() {
         CliTest.Run r = CliTest.run("equiv", "s002-page-mlock", "before", "nosuch");

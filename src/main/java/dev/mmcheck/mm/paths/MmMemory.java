@@ -433,6 +433,10 @@ public final class MmMemory {
         final List<Page> pages = new ArrayList<>();
         final List<PageTable> tables = new ArrayList<>();
         long checkMapping;
+        /** details->nonlinear_vma: only file pages with first <= index <= last are zapped; their ptes become file ptes. */
+        boolean nonlinear;
+        long firstIndex;
+        long lastIndex = Long.MAX_VALUE;
         Vma flushVma;
         long start = Long.MAX_VALUE;
         long end;
@@ -476,6 +480,10 @@ public final class MmMemory {
     /** With details: {@code checkMapping} != 0 spares pages of other mappings (the private COWs). */
     void unmapPageRange(MmuGather tlb, Vma vma, long addr, long end, long checkMapping) {
         tlb.checkMapping = checkMapping;
+        if (!tlb.nonlinear) {
+            tlb.firstIndex = 0;
+            tlb.lastIndex = Long.MAX_VALUE;
+        }
         MmStruct mm = tlb.mm;
         for (long a = addr; a < end; ) {
             long next = Math.min(end, (a & ~(Level.PGD.size() - 1)) + Level.PGD.size());
@@ -528,13 +536,26 @@ public final class MmMemory {
             long a = addr + ((long) (at - from) << Pgtable.PAGE_SHIFT);
             Entry pte = new Entry(t, at);
             i = at + 1;
-            if (tlb.checkMapping != 0) {
+            long pageIndex = -1;
+            if (tlb.checkMapping != 0 || tlb.nonlinear) {
                 long v = pte.read("zap_pte_range: *pte");
-                if (Pgtable.present(v) && k.page(Pgtable.pfn(v)).readMapping() != tlb.checkMapping) {
+                if (Pgtable.present(v) && tlb.checkMapping != 0 && k.page(Pgtable.pfn(v)).readMapping() != tlb.checkMapping) {
                     continue; // details->check_mapping: leave the private COW alone
+                }
+                if (tlb.nonlinear) {
+                    if (!Pgtable.present(v)) {
+                        continue;
+                    }
+                    pageIndex = k.page(Pgtable.pfn(v)).readIndex();
+                    if (pageIndex < tlb.firstIndex || pageIndex > tlb.lastIndex) {
+                        continue; // details->nonlinear_vma: outside the truncated range
+                    }
                 }
             }
             long ptent = pte.getAndClear("ptep_get_and_clear_full(" + Pgtable.hex(a) + ")");
+            if (tlb.nonlinear && Pgtable.present(ptent)) {
+                pte.write(Pgtable.mkFilePte(pageIndex), "set_pte_at(" + Pgtable.hex(a) + ", pgoff_to_pte(" + pageIndex + "))");
+            }
             if (Pgtable.present(ptent)) {
                 Page page = k.page(Pgtable.pfn(ptent));
                 tlb.range(vma, a, a + Pgtable.PAGE_SIZE);
@@ -605,10 +626,39 @@ public final class MmMemory {
             unmapPageRange(tlb, vma, zs, ze, evenCows ? 0 : Filemap.fileTag(mapping));
             tlbFinishMmu(tlb);
         }
+        if (!k.has(Patch.NO_NONLINEAR_VMAS)) {
+            unmapMappingRangeNonlinear(mapping, first, last, evenCows);
+        }
         if (shared) {
             mapping.iMmapRwsem.upRead();
         } else {
             mapping.iMmapRwsem.upWrite();
+        }
+    }
+
+    /** unmap_mapping_range_list over i_mmap_nonlinear: whole vmas, filtered by page index. */
+    @Mirrors(value = "unmap_mapping_range_list", file = "mm/memory.c", version = "3.16")
+    void unmapMappingRangeNonlinear(AddressSpace mapping, long first, long last, boolean evenCows) {
+        long packed = k.load("list_for_each_entry(" + mapping.name() + ".i_mmap_nonlinear)", m -> {
+            long out = 0;
+            int shift = 0;
+            for (int slot : mapping.iMmapNonlinear) {
+                long v = m.read(slot);
+                if (v != 0) {
+                    out |= v << shift;
+                    shift += 8;
+                }
+            }
+            return out;
+        }, Rmap::vmaList);
+        for (long p = packed; p != 0; p >>>= 8) {
+            Vma vma = k.vma((int) (p & 0xff) - 1);
+            MmuGather tlb = tlbGatherMmu(vma.readMm());
+            tlb.nonlinear = true;
+            tlb.firstIndex = first;
+            tlb.lastIndex = last;
+            unmapPageRange(tlb, vma, k.mmap.readStart(vma), k.mmap.readEnd(vma), evenCows ? 0 : Filemap.fileTag(mapping));
+            tlbFinishMmu(tlb);
         }
     }
 

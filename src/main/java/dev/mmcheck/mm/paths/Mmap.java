@@ -330,6 +330,15 @@ public final class Mmap {
         if (readStart(vma) != start || readEnd(vma) != end) {
             throw new ModelError("munmap of part of a vma: vma splitting is not modelled", null);
         }
+        if (k.load(mm.name() + "->locked_vm", m -> m.read(mm.lockedVm), Long::toString) != 0
+                && (vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
+            long pages = (end - start) >>> Pgtable.PAGE_SHIFT;
+            k.step("mm->locked_vm -= " + pages, null, m -> {
+                m.write(mm.lockedVm, m.read(mm.lockedVm) - pages);
+                return 0;
+            });
+            k.mlock.munlockVmaPagesAll(vma);
+        }
         long[] neighbours = detachVmasToBeUnmapped(mm, vma);
         unmapRegion(mm, vma, start, end, neighbours[0], neighbours[1]);
         removeVma(vma);
