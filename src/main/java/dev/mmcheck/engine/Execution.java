@@ -25,8 +25,9 @@ final class Execution {
     private int[] prevPreemptions = new int[256];
     int depth;
 
-    /** Result of the last {@link #step}. */
+    /** Footprint and result of the last {@link #step}. */
     Footprint lastFootprint;
+    long lastResult;
 
     Execution(Program program, PathNode[] roots, Resumer[] resumers) {
         this.program = program;
@@ -109,8 +110,13 @@ final class Execution {
         PathNode node = nodes[t];
         mem.beginStep();
         long r = node.op.run(mem);
+        lastResult = r;
         lastFootprint = mem.footprint();
         Violation v = mem.takeViolation();
+        if (v != null) {
+            // The execution ends at this step: the thread's code is not asked what it would do with the result.
+            return v;
+        }
         PathNode next = resumers[t].next(node, r);
         threadHash ^= Hash.thread(t, node.hash) ^ Hash.thread(t, next.hash);
         nodes[t] = next;

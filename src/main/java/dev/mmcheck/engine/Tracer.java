@@ -42,8 +42,7 @@ public final class Tracer {
             boolean preempt = ex.preempts(t, enabled);
             String[] frames = node.frames;
             v = ex.step(t, enabled);
-            // ex.nodes[t] is the next node; its parent's result is this step's result.
-            long result = ex.nodes[t].result;
+            long result = ex.lastResult;
             steps.add(new Step(t, name, node.op.describe(result), frames, preempt));
             if (v == null && ex.nodes[t].failure != null) {
                 v = ex.nodes[t].failure;

@@ -12,6 +12,7 @@ import dev.mmcheck.mm.paths.Mmap;
 import dev.mmcheck.mm.paths.Truncate;
 import dev.mmcheck.mm.paths.MmMemory;
 import dev.mmcheck.mm.paths.Mremap;
+import dev.mmcheck.mm.paths.OomKill;
 import dev.mmcheck.mm.paths.PageAlloc;
 import dev.mmcheck.mm.paths.PageVmaMapped;
 import dev.mmcheck.mm.paths.Rmap;
@@ -81,6 +82,7 @@ public final class Kernel {
     public final Gup gup = new Gup(this);
     public final Truncate truncate = new Truncate(this);
     public final Filemap filemap = new Filemap(this);
+    public final OomKill oomKill = new OomKill(this);
 
     private Steps current;
     /** Locks the running code holds, innermost last (rebuilt on every run of a thread's code). */
@@ -139,6 +141,7 @@ public final class Kernel {
             memory.write(mm.pgd.allocated, 1);
             memory.write(mm.users, 1);
             memory.write(mm.count, 1);
+            memory.write(mm.taskMm, 1);
         }
     }
 

@@ -12,6 +12,10 @@ public final class Kinds {
     public static final String BUG_ON = "BUG_ON";
     /** A page-table page was read, locked or written after it was freed. */
     public static final String PGTABLE_UAF = "PGTABLE_UAF";
+    /** A vma was read after it was freed (through a stale pointer such as mm->mmap). */
+    public static final String VMA_UAF = "VMA_UAF";
+    /** The OOM reaper (or process_mrelease) decided to zap a vma whose VM_LOCKED can still change: a munlock of it is in progress (I-REAP-DECISION). */
+    public static final String REAP_RACE = "REAP_RACE";
     /** A kernel function returned still holding a lock it took (seen once every CPU has finished). */
     public static final String LOCK_LEAK = "LOCK_LEAK";
     /** Once every CPU has finished, a page is PG_mlocked or unevictable while no VM_LOCKED vma maps it. */

@@ -40,6 +40,18 @@ public enum Patch {
     PVMW_HOLDS_PMD_LOCK(null, "", "mm/mremap: Fix race between MOVE_PMD mremap and pageout (v7: pmd lock in page_vma_mapped_walk)"),
     /** The merged seed-003 fix: NORMAL_PMD and NORMAL_PUD moves always take the rmap locks. */
     MOVE_PGT_ALWAYS_RMAP_LOCKS(Generation.K5_17, "", "mm/mremap: hold the rmap lock in write mode when moving page table entries"),
+    /** 4.19 ("mm, oom: fix concurrent munlock and oom reaper unmap"): exit_mmap of an OOM victim reaps it, sets MMF_OOM_SKIP, then cycles mmap_lock for write. */
+    EXIT_MMAP_OOM_LOCK_CYCLE(Generation.K5_12, "", "exit_mmap: mmap_write_lock(); mmap_write_unlock() after setting MMF_OOM_SKIP for an OOM victim"),
+    /** Seed 004: exit_mmap holds mmap_lock for write from unlock_range to the end (replacing the lock cycle). */
+    EXIT_MMAP_WRITE_LOCK(Generation.K5_17, "", "mm: exit_mmap: hold mmap_lock for write over unlock_range, unmap_vmas, free_pgtables and remove_vma"),
+    /** Seed 004's negative control: the write lock taken only around free_pgtables. */
+    EXIT_MMAP_LATE_WRITE_LOCK(null, "", "exit_mmap taking mmap_lock for write only around free_pgtables (negative control)"),
+    /** 5.16 to 5.17: process_mrelease pins only mm_count (mmgrab) and re-checks MMF_OOM_SKIP under mmap_lock. */
+    PROCESS_MRELEASE_MMGRAB(Generation.K5_17, "", "mm: process_mrelease: mmgrab instead of mmget_not_zero, MMF_OOM_SKIP checked under mmap_lock"),
+    /** 5.18's mlock rework: exit_mmap no longer munlocks (no unlock_range). */
+    EXIT_MMAP_NO_UNLOCK_RANGE(Generation.K5_19, "", "mm/munlock: exit_mmap no longer needs unlock_range (mlock rework)"),
+    /** 5.19: exit_mmap sets mm->mmap = NULL before dropping mmap_lock. */
+    EXIT_MMAP_MMAP_NULL(Generation.K5_19, "", "mm: exit_mmap sets mm->mmap to NULL after freeing the vmas"),
     /**
      * Kirill Shutemov's concern (seed 000), a fault model, not a patch: a read-modify-write of
      * vm_flags may publish an intermediate value with VM_LOCKED set before the final value.

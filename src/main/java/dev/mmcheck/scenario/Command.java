@@ -16,8 +16,17 @@ public sealed interface Command {
     /** ftruncate of a file to size bytes. */
     record Truncate(Pos pos, String file, long size) implements Command {}
 
-    /** The process's last thread exits: mmput, exit_mmap. */
+    /** The process's last thread exits: exit_mm, mmput, exit_mmap. */
     record Exit(Pos pos) implements Command {}
+
+    /** The OOM killer picks the process: mark_oom_victim. */
+    record OomVictim(Pos pos) implements Command {}
+
+    /** The OOM reaper works on the process's mm: oom_reap_task. */
+    record OomReap(Pos pos) implements Command {}
+
+    /** process_mrelease(pidfd of the process). */
+    record ProcessMrelease(Pos pos) implements Command {}
 
     /** An earlier reclaim pass found the page at addr referenced and cleared its young bits (page_referenced). */
     record Age(Pos pos, long addr) implements Command {}

@@ -49,6 +49,18 @@ final class CommandParser {
                 need(t, 1, "exit");
                 yield new Command.Exit(p);
             }
+            case "oom-victim" -> {
+                need(t, 1, "oom-victim");
+                yield new Command.OomVictim(p);
+            }
+            case "oom-reap" -> {
+                need(t, 1, "oom-reap");
+                yield new Command.OomReap(p);
+            }
+            case "process_mrelease" -> {
+                need(t, 1, "process_mrelease");
+                yield new Command.ProcessMrelease(p);
+            }
             case "age" -> {
                 need(t, 2, "age ADDR");
                 yield new Command.Age(p, addr(t.get(1), env));
@@ -74,7 +86,7 @@ final class CommandParser {
                 yield new Command.Reclaim(p, addr(t.get(1), env));
             }
             default -> throw new ScenarioError(p, "unknown command '" + op.text()
-                    + "' (known: mmap, munmap, mprotect, mlock, munlock, read, write, mremap, truncate, exit, reclaim, age, remap_file_pages)");
+                    + "' (known: mmap, munmap, mprotect, mlock, munlock, read, write, mremap, truncate, exit, reclaim, age, remap_file_pages, oom-victim, oom-reap, process_mrelease)");
         };
     }
 

@@ -35,7 +35,10 @@ final class Syscalls {
             case Command.Access a -> k.user.access(a.addr(), a.write());
             case Command.Mremap r -> k.mremap.mremap(r.addr(), r.oldLen(), r.newLen(), r.flags(), r.newAddr());
             case Command.Truncate t -> k.truncate.truncateSetsize(files.get(t.file()), t.size());
-            case Command.Exit e -> k.mmap.mmput(mm);
+            case Command.Exit e -> k.mmap.exitMm(mm);
+            case Command.OomVictim o -> k.oomKill.markOomVictim(mm);
+            case Command.OomReap o -> k.oomKill.oomReapTask(mm);
+            case Command.ProcessMrelease p -> k.oomKill.processMrelease(mm);
             case Command.RemapFilePages r -> k.mmap.remapFilePages(mm, r.addr(), r.size(), r.pgoff());
             case Command.Age a -> {
                 if (resolved == null) {
@@ -63,6 +66,9 @@ final class Syscalls {
             case Command.Mremap r -> "mremap";
             case Command.Truncate t -> "ftruncate";
             case Command.Exit e -> "exit";
+            case Command.OomVictim o -> "mark_oom_victim";
+            case Command.OomReap o -> "oom_reap_task";
+            case Command.ProcessMrelease p -> "process_mrelease";
             case Command.RemapFilePages r -> "remap_file_pages";
             case Command.Age a -> "page_referenced";
             case Command.Reclaim r -> "shrink_page_list";

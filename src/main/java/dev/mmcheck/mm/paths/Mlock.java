@@ -155,6 +155,10 @@ public final class Mlock {
         long clear = k.generation.compareTo(dev.mmcheck.mm.Generation.K4_4) >= 0
                 ? VmFlags.VM_LOCKED | VmFlags.VM_LOCKONFAULT : VmFlags.VM_LOCKED;
         k.mmap.writeVmFlags(vma, vma.readFlags() & ~clear, "vma->vm_flags &= ~VM_LOCKED");
+        k.step("(model) munlock of " + vma.name() + " in progress", null, m -> {
+            m.write(vma.munlocking, 1);
+            return 0;
+        });
         while (start < end) {
             Page page = k.gup.followPageMask(vma, start, true);
             if (page != null) {
@@ -166,6 +170,10 @@ public final class Mlock {
             }
             start += Pgtable.PAGE_SIZE;
         }
+        k.step("(model) munlock of " + vma.name() + " done", null, m -> {
+            m.write(vma.munlocking, 0);
+            return 0;
+        });
     }
 
     /** __munlock_pagevec_fill: pin the following present pages of the same PTE table, under its lock. */

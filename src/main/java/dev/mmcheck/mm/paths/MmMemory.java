@@ -28,6 +28,29 @@ public final class MmMemory {
         this.k = k;
     }
 
+    // ---- mm->flags ----------------------------------------------------------------------
+
+    public boolean testMmFlag(MmStruct mm, int bit) {
+        return k.load("test_bit(" + mmFlagName(bit) + ", &" + mm.name() + "->flags)", m -> (m.read(mm.flags) >>> bit) & 1, Kernel::yesNo) == 1;
+    }
+
+    public void setMmFlag(MmStruct mm, int bit) {
+        k.step("set_bit(" + mmFlagName(bit) + ", &" + mm.name() + "->flags)", null, m -> {
+            m.write(mm.flags, m.read(mm.flags) | (1L << bit));
+            return 0;
+        });
+    }
+
+    static String mmFlagName(int bit) {
+        return switch (bit) {
+            case MmStruct.MMF_OOM_SKIP -> "MMF_OOM_SKIP";
+            case MmStruct.MMF_UNSTABLE -> "MMF_UNSTABLE";
+            case MmStruct.MMF_OOM_VICTIM -> "MMF_OOM_VICTIM";
+            case MmStruct.MMF_OOM_REAP_QUEUED -> "MMF_OOM_REAP_QUEUED";
+            default -> "bit " + bit;
+        };
+    }
+
     // ---- walking ------------------------------------------------------------------------
 
     public Entry pgdOffset(MmStruct mm, long addr) {

@@ -24,11 +24,17 @@ public final class Mmap {
     }
 
     public long readStart(Vma vma) {
-        return k.load(vma.name() + "->vm_start", m -> m.read(vma.start), Pgtable::hex);
+        return k.load(vma.name() + "->vm_start", m -> {
+            vma.checkAlive(m);
+            return m.read(vma.start);
+        }, Pgtable::hex);
     }
 
     public long readEnd(Vma vma) {
-        return k.load(vma.name() + "->vm_end", m -> m.read(vma.end), Pgtable::hex);
+        return k.load(vma.name() + "->vm_end", m -> {
+            vma.checkAlive(m);
+            return m.read(vma.end);
+        }, Pgtable::hex);
     }
 
     /**
@@ -191,37 +197,93 @@ public final class Mmap {
     }
 
     /**
-     * exit_mmap as in 3.16 .. 5.16: munlock every VM_LOCKED vma, unmap everything, free the page
-     * tables, free the vmas, all without mmap_lock (mm_users is zero: no user is left to race).
+     * exit_mmap. 3.16 .. 5.16: an OOM victim is reaped here and marked MMF_OOM_SKIP, then mmap_lock
+     * is cycled for write so that a reaper inside its read section is waited for; everything else
+     * runs with no mmap_lock. Seed 004 (5.17): mmap_lock held for write from unlock_range to the end.
+     * 5.19: no unlock_range, and mm->mmap reset to NULL before the lock is dropped.
      */
-    @Mirrors(value = "exit_mmap", file = "mm/mmap.c", version = "3.16")
+    @Mirrors(value = "exit_mmap", file = "mm/mmap.c", version = "5.17")
     public void exitMmap(MmStruct mm) {
-        long lockedVm = k.load(mm.name() + "->locked_vm", m -> m.read(mm.lockedVm), Long::toString);
-        if (lockedVm != 0) {
-            for (Vma vma = first(mm); vma != null; vma = next(vma)) {
-                if ((vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
-                    k.mlock.munlockVmaPagesAll(vma);
-                }
+        if (k.memoryC.testMmFlag(mm, MmStruct.MMF_OOM_VICTIM)) {
+            k.oomKill.oomReapTaskMmLocked(mm);
+            k.memoryC.setMmFlag(mm, MmStruct.MMF_OOM_SKIP);
+            if (k.has(Patch.EXIT_MMAP_OOM_LOCK_CYCLE) && !k.has(Patch.EXIT_MMAP_WRITE_LOCK)) {
+                mm.mmapLock.downWrite();
+                mm.mmapLock.upWrite();
             }
+        }
+        boolean writeLocked = k.has(Patch.EXIT_MMAP_WRITE_LOCK) && !k.has(Patch.EXIT_MMAP_LATE_WRITE_LOCK);
+        if (writeLocked) {
+            mm.mmapLock.downWrite();
+        }
+        if (!k.has(Patch.EXIT_MMAP_NO_UNLOCK_RANGE)
+                && k.load(mm.name() + "->locked_vm", m -> m.read(mm.lockedVm), Long::toString) != 0) {
+            unlockRange(first(mm));
         }
         Vma vma = first(mm);
         if (vma == null) {
+            if (writeLocked) {
+                mm.mmapLock.upWrite();
+            }
             return;
         }
         MmMemory.MmuGather tlb = k.memoryC.tlbGatherMmu(mm);
         for (Vma v = vma; v != null; v = next(v)) {
             k.memoryC.unmapPageRange(tlb, v, readStart(v), readEnd(v));
         }
+        if (k.has(Patch.EXIT_MMAP_LATE_WRITE_LOCK)) {
+            mm.mmapLock.downWrite();
+        }
         for (Vma v = vma; v != null; v = next(v)) {
             Vma n = next(v);
             freePgtables(tlb, v, 0, n == null ? 0 : readStart(n));
         }
         k.memoryC.tlbFinishMmu(tlb);
+        if (k.has(Patch.EXIT_MMAP_LATE_WRITE_LOCK)) {
+            mm.mmapLock.upWrite();
+        }
         while (vma != null) {
             Vma n = next(vma);
             removeVma(vma);
             vma = n;
         }
+        if (k.has(Patch.EXIT_MMAP_MMAP_NULL)) {
+            k.step(mm.name() + "->mmap = NULL", null, m -> {
+                m.write(mm.mmap, 0);
+                return 0;
+            });
+        }
+        if (writeLocked) {
+            mm.mmapLock.upWrite();
+        }
+    }
+
+    /** unlock_range: munlock every VM_LOCKED vma from start on (exit_mmap's munlock). */
+    @Mirrors(value = "unlock_range", file = "mm/mmap.c", version = "5.17")
+    void unlockRange(Vma start) {
+        for (Vma tmp = start; tmp != null; tmp = next(tmp)) {
+            if ((tmp.readFlags() & VmFlags.VM_LOCKED) != 0) {
+                MmStruct mm = tmp.readMm();
+                long pages = (readEnd(tmp) - readStart(tmp)) >>> Pgtable.PAGE_SHIFT;
+                k.step("mm->locked_vm -= " + pages, null, m -> {
+                    m.write(mm.lockedVm, m.read(mm.lockedVm) - pages);
+                    return 0;
+                });
+                k.mlock.munlockVmaPagesAll(tmp);
+            }
+        }
+    }
+
+    /** exit_mm: the exiting task lets go of its mm (under task_lock), then drops its mm_users reference. */
+    @Mirrors(value = "exit_mm", file = "kernel/exit.c", version = "5.17")
+    public void exitMm(MmStruct mm) {
+        mm.taskLock.lock();
+        k.step("current->mm = NULL", null, m -> {
+            m.write(mm.taskMm, 0);
+            return 0;
+        });
+        mm.taskLock.unlock();
+        mmput(mm);
     }
 
     /** mmput: the last user is gone: exit_mmap. */
@@ -264,13 +326,16 @@ public final class Mmap {
         return 0;
     }
 
-    private Vma first(MmStruct mm) {
+    Vma first(MmStruct mm) {
         long v = k.load(mm.name() + "->mmap", m -> m.read(mm.mmap), r -> r == 0 ? "NULL" : "V" + (r - 1));
         return v == 0 ? null : k.vma((int) v - 1);
     }
 
-    private Vma next(Vma vma) {
-        long v = k.load(vma.name() + "->vm_next", m -> m.read(vma.next), r -> r == 0 ? "NULL" : "V" + (r - 1));
+    Vma next(Vma vma) {
+        long v = k.load(vma.name() + "->vm_next", m -> {
+            vma.checkAlive(m);
+            return m.read(vma.next);
+        }, r -> r == 0 ? "NULL" : "V" + (r - 1));
         return v == 0 ? null : k.vma((int) v - 1);
     }
 
@@ -387,15 +452,10 @@ public final class Mmap {
 
     @Mirrors(value = "remove_vma", file = "mm/mmap.c", version = "5.12.9")
     void removeVma(Vma vma) {
+        // The freed vma's fields keep their values, as freed memory does: a later read is caught by its allocated flag.
         k.step("vm_area_free(" + vma.name() + ")", null, m -> {
+            vma.checkAlive(m);
             m.write(vma.allocated, 0);
-            m.write(vma.mm, 0);
-            m.write(vma.start, 0);
-            m.write(vma.end, 0);
-            m.write(vma.pgoff, 0);
-            m.write(vma.flags, 0);
-            m.write(vma.anonVma, 0);
-            m.write(vma.file, 0);
             return 0;
         });
     }

@@ -23,6 +23,10 @@ public final class MmStruct {
     public final int count;
     public final int flags;
     public final int lockedVm;
+    /** The owning task's ->mm still points here (cleared by exit_mm under task_lock). */
+    public final int taskMm;
+    /** task_lock(p) of the owning task (its alloc_lock). */
+    public final SpinLock taskLock;
 
     public MmStruct(Kernel k, int id, PageTable pgd) {
         this.id = id;
@@ -36,6 +40,8 @@ public final class MmStruct {
         this.count = k.layout.alloc(n + ".mm_count");
         this.flags = k.layout.alloc(n + ".flags");
         this.lockedVm = k.layout.alloc(n + ".locked_vm");
+        this.taskMm = k.layout.alloc(n + ".owner->mm");
+        this.taskLock = new SpinLock(k, "task_lock(owner of " + n + ")");
     }
 
     public String name() {
