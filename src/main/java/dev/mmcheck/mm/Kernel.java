@@ -7,6 +7,7 @@ import dev.mmcheck.engine.Steps;
 import dev.mmcheck.engine.Violation;
 import dev.mmcheck.mm.paths.Filemap;
 import dev.mmcheck.mm.paths.Gup;
+import dev.mmcheck.mm.paths.Migrate;
 import dev.mmcheck.mm.paths.Mlock;
 import dev.mmcheck.mm.paths.Mmap;
 import dev.mmcheck.mm.paths.Truncate;
@@ -83,6 +84,7 @@ public final class Kernel {
     public final Truncate truncate = new Truncate(this);
     public final Filemap filemap = new Filemap(this);
     public final OomKill oomKill = new OomKill(this);
+    public final Migrate migrate = new Migrate(this);
 
     private Steps current;
     /** Locks the running code holds, innermost last (rebuilt on every run of a thread's code). */

@@ -43,6 +43,9 @@ public sealed interface Command {
     /** mremap(addr, oldLen, newLen, flags, newAddr). */
     record Mremap(Pos pos, long addr, long oldLen, long newLen, int flags, long newAddr) implements Command {}
 
+    /** Compaction migrates the page mapped at addr (when the set-up is done) to a new page. */
+    record Migrate(Pos pos, long addr) implements Command {}
+
     /** Reclaim the page mapped at addr when the set-up is done (isolate it, then shrink_page_list). */
     record Reclaim(Pos pos, long addr) implements Command {}
 }

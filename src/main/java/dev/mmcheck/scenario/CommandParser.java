@@ -81,12 +81,16 @@ final class CommandParser {
                 need(t, 6, "mremap ADDR OLD_LEN NEW_LEN maymove|fixed NEW_ADDR");
                 yield new Command.Mremap(p, addr(t.get(1), env), len(t.get(2), env), len(t.get(3), env), flags(t.get(4)), addr(t.get(5), env));
             }
+            case "migrate" -> {
+                need(t, 2, "migrate ADDR");
+                yield new Command.Migrate(p, addr(t.get(1), env));
+            }
             case "reclaim" -> {
                 need(t, 2, "reclaim ADDR");
                 yield new Command.Reclaim(p, addr(t.get(1), env));
             }
             default -> throw new ScenarioError(p, "unknown command '" + op.text()
-                    + "' (known: mmap, munmap, mprotect, mlock, munlock, read, write, mremap, truncate, exit, reclaim, age, remap_file_pages, oom-victim, oom-reap, process_mrelease)");
+                    + "' (known: mmap, munmap, mprotect, mlock, munlock, read, write, mremap, truncate, exit, reclaim, age, remap_file_pages, oom-victim, oom-reap, process_mrelease, migrate)");
         };
     }
 

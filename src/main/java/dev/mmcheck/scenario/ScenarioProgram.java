@@ -128,6 +128,8 @@ public final class ScenarioProgram {
             addr = r.addr();
         } else if (c instanceof Command.Age a) {
             addr = a.addr();
+        } else if (c instanceof Command.Migrate mg) {
+            addr = mg.addr();
         } else {
             return null;
         }

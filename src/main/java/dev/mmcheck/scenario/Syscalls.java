@@ -46,6 +46,12 @@ final class Syscalls {
                 }
                 k.rmap.pageReferenced(resolved);
             }
+            case Command.Migrate mg -> {
+                if (resolved == null) {
+                    throw new ScenarioError(mg.pos(), "no page is mapped at " + Pgtable.hex(mg.addr()));
+                }
+                k.migrate.migratePage(resolved);
+            }
             case Command.Reclaim r -> {
                 if (resolved == null) {
                     throw new ScenarioError(r.pos(), "no page is mapped at " + Pgtable.hex(r.addr()));
@@ -72,6 +78,7 @@ final class Syscalls {
             case Command.RemapFilePages r -> "remap_file_pages";
             case Command.Age a -> "page_referenced";
             case Command.Reclaim r -> "shrink_page_list";
+            case Command.Migrate mg -> "migrate_pages";
         };
     }
 }

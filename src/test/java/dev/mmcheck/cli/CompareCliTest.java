@@ -37,7 +37,7 @@ class CompareCliTest {
 
     /** Kosaki's claim (seed 001): without the page lock, the same outcomes, whatever races the cluster scan. */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"munlock", "munmap", "truncate", "exit"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"munlock", "munmap", "truncate", "exit", "migrate"})
     void kosakiNolockAndTrylockHaveIdenticalOutcomes(String race) {
         CliTest.Run r = CliTest.run("diff", "s001-kosaki-" + race, "nolock", "trylock");
         assertThat(r.code()).isEqualTo(0);

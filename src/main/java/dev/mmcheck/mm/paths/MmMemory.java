@@ -414,6 +414,10 @@ public final class MmMemory {
      */
     @Mirrors(value = "do_swap_page", file = "mm/memory.c", version = "5.12.9")
     void doSwapPage(Vma vma, MmStruct mm, Entry pmd, long addr, long origPte) {
+        if (Pgtable.isMigration(origPte)) {
+            migrationEntryWait(k.page(Pgtable.pfn(origPte)));
+            return;
+        }
         int slot = Pgtable.swapSlot(origPte);
         Page page = k.swapC.lookupSwapCache(slot);
         if (page == null) {
@@ -436,6 +440,14 @@ public final class MmMemory {
         k.swapC.tryToFreeSwap(page);
         page.unlock();
         ptl[0].unlock();
+    }
+
+    /** migration_entry_wait: sleep until the page under migration is unlocked (or gone), then retry the fault. */
+    @Mirrors(value = "migration_entry_wait", file = "mm/migrate.c", version = "3.16")
+    void migrationEntryWait(Page page) {
+        k.step("wait_on_page_locked(" + page.name() + ")",
+                m -> m.read(page.allocated) == 0 || (m.read(page.flags) & PageFlags.bit(PageFlags.PG_locked)) == 0,
+                m -> 0);
     }
 
     // ---- unmapping ------------------------------------------------------------------------

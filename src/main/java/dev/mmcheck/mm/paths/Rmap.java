@@ -225,7 +225,12 @@ public final class Rmap {
 
     /** page_lock_anon_vma_read: the page's anon_vma, read-locked, or null if the page is no longer mapped. */
     @Mirrors(value = "page_lock_anon_vma_read", file = "mm/rmap.c", version = "5.12.9")
-    AnonVma pageLockAnonVmaRead(Page page, long mapping) {
+    AnonVma pageLockAnonVmaRead(Page page, long mapping, boolean mustBeMapped) {
+        if (!mustBeMapped) { // rmap_walk_anon_lock: remove_migration_ptes walks a page not mapped yet
+            AnonVma anonVma = k.anonVma((int) (mapping & ~Page.MAPPING_ANON) - 1);
+            anonVma.rootRwsem().downRead();
+            return anonVma;
+        }
         if (page.readMapcount() == 0) {
             return null;
         }
@@ -246,7 +251,7 @@ public final class Rmap {
 
     @Mirrors(value = "rmap_walk_anon", file = "mm/rmap.c", version = "5.12.9")
     int rmapWalkAnon(Page page, long mapping, RmapOne rmapOne, boolean doneWhenUnmapped) {
-        AnonVma anonVma = pageLockAnonVmaRead(page, mapping);
+        AnonVma anonVma = pageLockAnonVmaRead(page, mapping, doneWhenUnmapped);
         if (anonVma == null) {
             return SWAP_AGAIN;
         }
@@ -403,7 +408,7 @@ public final class Rmap {
                 }
             }
             long addr = pvmw.address;
-            if (!k.has(Patch.TTU_NO_YOUNG_CHECK)) {
+            if (!k.has(Patch.TTU_NO_YOUNG_CHECK) && (flags & TTU_MIGRATION) == 0) {
                 long v = pvmw.pte.read("ptep_clear_flush_young: *pte");
                 if ((v & Pgtable.YOUNG) != 0) {
                     pvmw.pte.write(v & ~Pgtable.YOUNG, "pte_mkold(" + Pgtable.hex(addr) + ")");
@@ -416,7 +421,10 @@ public final class Rmap {
             if ((pteval & Pgtable.DIRTY) != 0) {
                 page.setFlag(PageFlags.PG_dirty);
             }
-            if ((page.readMapping() & Page.MAPPING_ANON) != 0) {
+            if ((flags & TTU_MIGRATION) != 0) {
+                long entry = Pgtable.mkMigrationPte(page.pfn, (pteval & Pgtable.WRITE) != 0);
+                pvmw.pte.write(entry, "set_pte_at(" + Pgtable.hex(addr) + ", " + Pgtable.pteString(entry) + ")");
+            } else if ((page.readMapping() & Page.MAPPING_ANON) != 0) {
                 int slot = (int) page.readPrivate();
                 k.swapC.swapDuplicate(slot);
                 long swpPte = Pgtable.mkSwapPte(slot);
@@ -439,6 +447,38 @@ public final class Rmap {
             mm.mmapLock.upRead();
         }
         return ret;
+    }
+
+    // ---- migration ---------------------------------------------------------------------------------------
+
+    /** remove_migration_ptes: every migration entry to old, in the rmap of the page now at its place, becomes a pte of new. */
+    @Mirrors(value = "remove_migration_ptes", file = "mm/migrate.c", version = "3.16")
+    public void removeMigrationPtes(Page old, Page nw) {
+        rmapWalk(nw, (p, vma, address) -> removeMigrationPte(nw, vma, address, old), false, false, TTU_MUNLOCK);
+    }
+
+    @Mirrors(value = "remove_migration_pte", file = "mm/migrate.c", version = "3.16")
+    int removeMigrationPte(Page nw, Vma vma, long address, Page old) {
+        MmStruct mm = vma.readMm();
+        Entry pmd = k.gup.pmdOf(mm, address);
+        if (pmd == null) {
+            return SWAP_AGAIN;
+        }
+        SpinLock[] ptl = new SpinLock[1];
+        Entry ptep = k.memoryC.pteOffsetMapLock(mm, pmd, address, ptl);
+        long pte = ptep.read("*ptep");
+        if (Pgtable.isMigration(pte) && Pgtable.pfn(pte) == old.pfn) {
+            nw.get();
+            long entry = Pgtable.mkPte(nw.pfn, pte & Pgtable.WRITE);
+            ptep.write(entry, "set_pte_at(" + Pgtable.hex(address) + ", " + Pgtable.pteString(entry) + ")");
+            if ((nw.readMapping() & Page.MAPPING_ANON) != 0) {
+                pageAddAnonRmap(nw, vma, address);
+            } else {
+                pageAddFileRmap(nw);
+            }
+        }
+        ptl[0].unlock();
+        return SWAP_AGAIN;
     }
 
     // ---- page_mlock (seed 002) ----------------------------------------------------------------------------

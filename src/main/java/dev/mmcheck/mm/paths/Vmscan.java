@@ -34,11 +34,17 @@ public final class Vmscan {
      */
     @Mirrors(value = "isolate_lru_pages", file = "mm/vmscan.c", version = "5.12.9")
     boolean isolateLruPages(Page page) {
+        return isolateLruPages(page, false);
+    }
+
+    /** With {@code unevictable}: compaction's ISOLATE_UNEVICTABLE (compact_unevictable_allowed), which takes mlocked pages too. */
+    boolean isolateLruPages(Page page, boolean unevictable) {
         k.lru.lruLock.lock();
         boolean isolated = k.load("__isolate_lru_page(" + page.name() + ")", m -> {
             long f = m.read(page.flags);
             long ref = m.read(page.refcount);
-            if ((f & PageFlags.bit(PageFlags.PG_lru)) == 0 || ref == 0 || (f & PageFlags.bit(PageFlags.PG_unevictable)) != 0) {
+            if ((f & PageFlags.bit(PageFlags.PG_lru)) == 0 || ref == 0
+                    || (!unevictable && (f & PageFlags.bit(PageFlags.PG_unevictable)) != 0)) {
                 return 0;
             }
             m.write(page.refcount, ref + 1);

@@ -15,6 +15,8 @@ public final class Pgtable {
     public static final long SWAP = 16;
     /** A nonlinear file pte (<= 3.19): not present, holds the file page offset. */
     public static final long FILE = 32;
+    /** A migration entry: not present, names the page being migrated; faults on it wait for the migration. */
+    public static final long MIGRATION = 64;
 
     public static final int PAGE_SHIFT = 12;
     public static final long PAGE_SIZE = 1L << PAGE_SHIFT;
@@ -54,6 +56,14 @@ public final class Pgtable {
 
     public static boolean none(long e) {
         return e == 0;
+    }
+
+    public static boolean isMigration(long e) {
+        return (e & MIGRATION) != 0;
+    }
+
+    public static long mkMigrationPte(int pfn, boolean write) {
+        return ((long) pfn << PAGE_SHIFT) | MIGRATION | (write ? WRITE : 0);
     }
 
     public static boolean isFile(long e) {
@@ -102,6 +112,9 @@ public final class Pgtable {
         }
         if (isFile(e)) {
             return "file pte pgoff " + (e >>> PAGE_SHIFT);
+        }
+        if (isMigration(e)) {
+            return "migration entry to pfn " + pfn(e);
         }
         StringBuilder sb = new StringBuilder("pfn ").append(pfn(e));
         if ((e & WRITE) != 0) {
