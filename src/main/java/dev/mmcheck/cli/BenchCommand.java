@@ -42,6 +42,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the table as JSON to FILE.")
     Path json;
 
+    @Option(names = "--workers", paramLabel = "N", description = "Explorer threads per case (default: the number of cores).")
+    Integer workers;
+
     static final List<String> DEFAULT = List.of(
             "s003-mremap-pmd:after:pages=1,users=1",
             "s003-mremap-pmd:after:pages=1,users=2",
@@ -50,7 +53,7 @@ final class BenchCommand implements Callable<Integer> {
             "s003-mremap-pmd:after:pages=2,users=2");
 
     record Row(String scenario, String variant, Map<String, String> params, String verdict, long executions, long states,
-            long transitions, double seconds, long peakHeapBytes, int cores) {}
+            long transitions, double seconds, long peakHeapBytes, int cores, long visitedBytes) {}
 
     @Override
     public Integer call() throws IOException {
@@ -59,14 +62,15 @@ final class BenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         List<Row> rows = new ArrayList<>();
-        out.printf("%-18s %-8s %-16s %-10s %12s %14s %9s %12s %10s %5s%n", "scenario", "variant", "params", "verdict",
-                "executions", "states", "seconds", "states/s", "peak heap", "cores");
+        out.printf("%-18s %-8s %-16s %-10s %12s %14s %9s %12s %10s %9s %5s%n", "scenario", "variant", "params", "verdict",
+                "executions", "states", "seconds", "states/s", "peak heap", "B/state", "cores");
         for (String c : cases.isEmpty() ? DEFAULT : cases) {
             Row r = run(c);
             rows.add(r);
-            out.printf("%-18s %-8s %-16s %-10s %,12d %,14d %9.2f %,12.0f %9dM %5d%n", r.scenario(), r.variant(),
+            out.printf("%-18s %-8s %-16s %-10s %,12d %,14d %9.2f %,12.0f %9dM %9.1f %5d%n", r.scenario(), r.variant(),
                     paramText(r.params()), r.verdict(), r.executions(), r.states(), r.seconds(),
-                    r.states() / Math.max(r.seconds(), 1e-9), r.peakHeapBytes() >> 20, r.cores());
+                    r.states() / Math.max(r.seconds(), 1e-9), r.peakHeapBytes() >> 20,
+                    r.states() == 0 ? 0.0 : (double) r.visitedBytes() / r.states(), r.cores());
             out.flush();
         }
         if (json != null) {
@@ -104,10 +108,12 @@ final class BenchCommand implements Callable<Integer> {
         List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
                 .filter(p -> p.getType() == MemoryType.HEAP).toList();
         heap.forEach(MemoryPoolMXBean::resetPeakUsage);
-        Result r = Explore.exhaustive(sp.program, Options.exhaustive().withStopAtFirst(true).withBudget(0, maxSeconds));
+        int w = workers != null ? workers : Runtime.getRuntime().availableProcessors();
+        Result r = Explore.exhaustive(() -> ScenarioProgram.build(s, parts[1]).program,
+                Options.exhaustive().withStopAtFirst(true).withBudget(0, maxSeconds), w);
         long peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
         return new Row(s.name(), parts[1], params, r.verdict().name(), r.stats().executions(), r.stats().states(),
-                r.stats().transitions(), r.stats().seconds(), peak, 1);
+                r.stats().transitions(), r.stats().seconds(), peak, r.stats().workers(), r.stats().visitedBytes());
     }
 
     private static String paramText(Map<String, String> p) {

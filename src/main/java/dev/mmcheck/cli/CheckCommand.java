@@ -61,6 +61,9 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--max-states", paramLabel = "N", description = "Stop with INCOMPLETE after N distinct states (default: no limit).")
     Long maxStates;
 
+    @Option(names = "--workers", paramLabel = "N", description = "Explore on N threads sharing the visited states (default: the number of cores).")
+    Integer workers;
+
     @Option(names = "--memory", paramLabel = "SIZE", description = "Memory the visited-state table may use, e.g. 2G or 512M (default: half the Java heap).")
     String memory;
 
@@ -91,7 +94,9 @@ final class CheckCommand implements Callable<Integer> {
         Result r;
         try (ProgressBarReporter progress = ProgressBarReporter.forTerminal(s.name() + " [" + v + "]", json)) {
             opts = opts.withProgress(progress);
-            r = random != null ? Explore.random(sp.program, random, usedSeed, progress) : Explore.exhaustive(sp.program, opts);
+            Options o = opts;
+            r = random != null ? Explore.random(sp.program, random, usedSeed, progress)
+                    : Explore.exhaustive(() -> ScenarioProgram.build(s, v).program, o, workerCount());
         }
         Found found = r.found();
         TraceView view = null;
@@ -119,7 +124,14 @@ final class CheckCommand implements Callable<Integer> {
         };
     }
 
+    private int workerCount() {
+        return workers != null ? workers : Runtime.getRuntime().availableProcessors();
+    }
+
     private void validate() {
+        if (workers != null && (workers < 1 || workers > 64)) {
+            throw new UsageError("--workers must be between 1 and 64, got " + workers);
+        }
         if (seed != null && random == null) {
             throw new UsageError("--seed needs --random N");
         }
@@ -230,8 +242,9 @@ final class CheckCommand implements Callable<Integer> {
             case VIOLATION -> out.println("  Found while exploring:");
         }
         out.println("  " + coverage(sp, r, bound));
-        out.printf("  explored %,d executions, %,d distinct states, %,d steps in %.2f s%n",
-                r.stats().executions(), r.stats().states(), r.stats().transitions(), r.stats().seconds());
+        out.printf("  explored %,d executions, %,d distinct states, %,d steps in %.2f s on %d thread%s%n",
+                r.stats().executions(), r.stats().states(), r.stats().transitions(), r.stats().seconds(),
+                r.stats().workers(), r.stats().workers() == 1 ? "" : "s");
         if (random != null) {
             out.println("  replay this sample with: --random " + random + " --seed " + usedSeed);
         }
@@ -262,6 +275,8 @@ final class CheckCommand implements Callable<Integer> {
         st.put("transitions", r.stats().transitions());
         st.put("maxDepth", r.stats().maxDepth());
         st.put("seconds", r.stats().seconds());
+        st.put("workers", r.stats().workers());
+        st.put("visitedBytes", r.stats().visitedBytes());
         if (r.stoppedBy() != null) {
             st.put("stoppedBy", r.stoppedBy());
         }

@@ -16,6 +16,14 @@ final class Explore {
         return onBigStack(() -> new Explorer(p, o).run());
     }
 
+    /** Exhaustive, on {@code workers} threads sharing the visited states (each with its own copy of the program). */
+    static Result exhaustive(java.util.function.Supplier<Program> programs, Options o, int workers) {
+        if (workers <= 1) {
+            return exhaustive(programs.get(), o);
+        }
+        return Explorer.parallel(programs, o, workers, 1L << 30);
+    }
+
     static Result random(Program p, long walks, long seed, Options.Progress progress) {
         return onBigStack(() -> new RandomWalk(p).run(walks, seed, progress));
     }

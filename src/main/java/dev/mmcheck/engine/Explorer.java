@@ -1,7 +1,11 @@
 package dev.mmcheck.engine;
 
-import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Depth-first exploration of every interleaving of a program, with two reductions that keep every
@@ -9,6 +13,10 @@ import java.util.function.Consumer;
  * again) and sleep sets (after exploring step a then b from a state, b then a is not explored when
  * a and b touch no common slot with a write). With both, a revisited state is explored again only
  * for the steps that were asleep at the first visit and are awake now (Godefroid, 1996).
+ *
+ * <p>Several explorers can share one visited set ({@link #parallel}): each walks the whole graph in
+ * its own order, and a state one of them has entered is left to it by the others. Every state
+ * entered is explored to the end unless the search stops, so together they cover the graph.
  */
 public final class Explorer {
     private final Program program;
@@ -17,7 +25,9 @@ public final class Explorer {
     private final PathNode[] roots;
     private final Observer observer;
 
-    private final Long2LongOpenHashMap visited = new Long2LongOpenHashMap();
+    private final Shared shared;
+    private final VisitedSet visited;
+    private final int worker;
     /** States below which some branch ended in a violation and was not explored further. */
     private final it.unimi.dsi.fastutil.longs.LongOpenHashSet cutStates = new it.unimi.dsi.fastutil.longs.LongOpenHashSet();
     private static final int STOP = 1;
@@ -29,9 +39,21 @@ public final class Explorer {
     private long started;
     private long nextProgress;
     private boolean outOfBudget;
-    private String stoppedBy;
-    private long maxVisited;
-    private Found found;
+
+    /** What the explorers of one run share. */
+    private static final class Shared {
+        final VisitedSet visited;
+        final AtomicReference<Found> found = new AtomicReference<>();
+        final LongAdder executions = new LongAdder();
+        final LongAdder transitions = new LongAdder();
+        volatile String stoppedBy;
+        volatile boolean stop;
+        final long started = System.nanoTime();
+
+        Shared(int threads) {
+            this.visited = new VisitedSet(threads);
+        }
+    }
 
     public Explorer(Program program, Options opts) {
         this(program, opts, (Observer) null);
@@ -50,18 +72,27 @@ public final class Explorer {
 
     /** {@code observer} sees every distinct final state and every violation, with its schedule. */
     public Explorer(Program program, Options opts, Observer observer) {
+        this(program, opts, observer, new Shared(program.threads().size()), 0);
+    }
+
+    private Explorer(Program program, Options opts, Observer observer, Shared shared, int worker) {
         this.program = program;
         this.opts = opts;
         this.resumers = Execution.resumers(program, null);
         this.roots = Execution.roots(resumers);
         this.observer = observer;
-        visited.defaultReturnValue(-1L);
+        this.shared = shared;
+        this.visited = shared.visited;
+        this.worker = worker;
     }
 
     public Result run() {
-        started = System.nanoTime();
-        // An open-addressing table of 16-byte entries at load 0.75 needs three times its size while it grows.
-        maxVisited = opts.memoryBudget() / 64;
+        started = shared.started;
+        explore();
+        return result(List.of(this), 1);
+    }
+
+    private void explore() {
         ex = new Execution(program, roots, resumers);
         Violation initial = ex.initialViolation();
         if (initial != null) {
@@ -70,14 +101,68 @@ public final class Explorer {
         } else {
             dfs(0L, new Footprint[ex.n]);
         }
-        return result();
+        shared.executions.add(executions);
+        shared.transitions.add(transitions);
     }
 
-    private Result result() {
-        Stats stats = new Stats(executions, opts.stateCaching() ? visited.size() : 0, transitions, maxDepth,
-                (System.nanoTime() - started) / 1e9);
-        Verdict v = found != null ? Verdict.VIOLATION : outOfBudget ? Verdict.INCOMPLETE : Verdict.VERIFIED;
-        return new Result(v, found, stats, coverage(), v == Verdict.INCOMPLETE ? stoppedBy : null);
+    /**
+     * Explores with {@code workers} explorers on as many threads, sharing one visited set. Each
+     * worker needs its own instance of the program ({@code programs} is called once per worker and
+     * must build the same program each time). Only for runs that stop at the first violation of
+     * any kind: sharing states is sound then, while the bookkeeping of branches cut short by a
+     * violation (for runs that go on) is not shared.
+     */
+    public static Result parallel(Supplier<Program> programs, Options opts, int workers, long stackSize) {
+        if (workers < 2 || !opts.stopAtFirst() || opts.kind() != null) {
+            return new Explorer(programs.get(), opts).run();
+        }
+        List<Explorer> explorers = new ArrayList<>();
+        Program first = programs.get();
+        Shared shared = new Shared(first.threads().size());
+        explorers.add(new Explorer(first, opts, null, shared, 0));
+        for (int w = 1; w < workers; w++) {
+            explorers.add(new Explorer(programs.get(), opts, null, shared, w));
+        }
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (Explorer e : explorers) {
+            e.started = shared.started;
+            Thread t = new Thread(null, () -> {
+                try {
+                    e.explore();
+                } catch (RuntimeException x) {
+                    failure.compareAndSet(null, x);
+                    shared.stop = true;
+                }
+            }, "mmcheck-explore-" + e.worker, stackSize);
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+                shared.stop = true;
+            }
+        }
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        return explorers.get(0).result(explorers, workers);
+    }
+
+    private Result result(List<Explorer> all, int workers) {
+        int depth = 0;
+        for (Explorer e : all) {
+            depth = Math.max(depth, e.maxDepth);
+        }
+        Stats stats = new Stats(shared.executions.sum(), opts.stateCaching() ? visited.size() : 0, shared.transitions.sum(), depth,
+                (System.nanoTime() - shared.started) / 1e9, workers, opts.stateCaching() ? visited.bytes() : 0);
+        Found found = shared.found.get();
+        boolean incomplete = shared.stoppedBy != null;
+        Verdict v = found != null ? Verdict.VIOLATION : incomplete ? Verdict.INCOMPLETE : Verdict.VERIFIED;
+        return new Result(v, found, stats, coverage(), v == Verdict.INCOMPLETE ? shared.stoppedBy : null);
     }
 
     /** Plain words on what a VERIFIED verdict of this run covers. */
@@ -88,8 +173,7 @@ public final class Explorer {
                 : ", at most " + opts.preemptionBound() + " preemption(s) per execution");
         sb.append("; reduction: ");
         if (opts.stateCaching()) {
-            sb.append("state caching (64-bit fingerprints");
-            sb.append(")");
+            sb.append("state caching (64-bit fingerprints)");
         }
         if (opts.sleepSetsActive()) {
             sb.append(opts.stateCaching() ? " + " : "").append("sleep sets");
@@ -118,7 +202,7 @@ public final class Explorer {
             if (ex.aliveMask() != 0) {
                 return report(ex.deadlock()) ? STOP : 0;
             }
-            if (opts.stateCaching() && visited.put(ex.key(false), 0L) != -1L) {
+            if (opts.stateCaching() && visited.visit(ex.key(false), 0L) != -1L) {
                 return 0;
             }
             Violation v = ex.check(program.finalChecks());
@@ -137,24 +221,23 @@ public final class Explorer {
         boolean cut = false;
         if (opts.stateCaching()) {
             key = ex.key(bounded);
-            long asleepBefore = visited.get(key);
+            long asleepBefore = visited.visit(key, sleep);
             if (asleepBefore != -1L) {
                 cut = cutStates.contains(key);
                 todo = asleepBefore & ~sleep & enabled;
                 if (todo == 0) {
                     return cut ? CUT : 0;
                 }
-                visited.put(key, asleepBefore & sleep);
-            } else {
-                visited.put(key, sleep);
             }
         }
         long done = 0;
         Footprint[] doneFp = useSleep ? new Footprint[ex.n] : null;
         // Continue the thread that ran last first: executions with few preemptions come first.
+        // Other workers of a parallel run start each state with a different thread.
         int first = ex.last >= 0 && (todo & (1L << ex.last)) != 0 ? ex.last : -1;
+        int rotate = worker == 0 ? 0 : (int) ((Hash.mix(ex.key(false) + worker) >>> 1) % ex.n);
         for (int i = -1; i < ex.n; i++) {
-            int t = i < 0 ? first : i;
+            int t = i < 0 ? first : (i + rotate) % ex.n;
             if (t < 0 || (i >= 0 && t == first) || (todo & (1L << t)) == 0) {
                 continue;
             }
@@ -213,30 +296,41 @@ public final class Explorer {
         if (opts.kind() != null && !opts.kind().equals(v.kind())) {
             return false;
         }
-        if (found == null) {
-            found = new Found(v, ex.schedule());
+        shared.found.compareAndSet(null, new Found(v, ex.schedule()));
+        if (opts.stopAtFirst()) {
+            shared.stop = true;
+            return true;
         }
-        return opts.stopAtFirst();
+        return false;
     }
 
     private boolean budgetSpent() {
         if ((transitions & 1023) != 0) {
             return outOfBudget;
         }
+        if (shared.stop) {
+            outOfBudget = true;
+            return true;
+        }
         long now = System.nanoTime();
         double secs = (now - started) / 1e9;
-        if (opts.progress() != null && now >= nextProgress) {
+        if (worker == 0 && opts.progress() != null && now >= nextProgress) {
             nextProgress = now + 100_000_000L;
-            opts.progress().update(executions, visited.size(), transitions, secs);
+            opts.progress().update(executions, visited.size(), transitions, secs); // worker 0's counts
         }
+        String why = null;
         if (opts.maxSeconds() > 0 && secs > opts.maxSeconds()) {
-            stoppedBy = "time";
+            why = "time";
         } else if (opts.maxStates() > 0 && visited.size() > opts.maxStates()) {
-            stoppedBy = "states";
-        } else if (visited.size() > maxVisited) {
-            stoppedBy = "memory";
+            why = "states";
+        } else if (visited.bytes() * 3 / 2 > opts.memoryBudget()) {
+            why = "memory"; // room for the next doubling of a segment
         }
-        outOfBudget = stoppedBy != null;
+        if (why != null) {
+            shared.stoppedBy = why;
+            shared.stop = true;
+            outOfBudget = true;
+        }
         return outOfBudget;
     }
 }

@@ -7,5 +7,12 @@ package dev.mmcheck.engine;
  * @param states distinct states visited (by fingerprint; 0 without state caching)
  * @param transitions steps executed in all
  * @param maxDepth the longest execution, in steps
+ * @param workers explorers that ran in parallel (threads)
+ * @param visitedBytes memory the visited-state table held at the end
  */
-public record Stats(long executions, long states, long transitions, int maxDepth, double seconds) {}
+public record Stats(long executions, long states, long transitions, int maxDepth, double seconds, int workers, long visitedBytes) {
+
+    public Stats(long executions, long states, long transitions, int maxDepth, double seconds) {
+        this(executions, states, transitions, maxDepth, seconds, 1, 0);
+    }
+}

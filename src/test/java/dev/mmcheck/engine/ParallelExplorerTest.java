@@ -1,0 +1,34 @@
+package dev.mmcheck.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.EdgeCasesMode;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/** Explorers sharing one visited set find what the naive enumeration finds, and their schedules replay. */
+class ParallelExplorerTest {
+
+    @Provide
+    Arbitrary<RandomProgram> programs() {
+        return RandomProgram.arbitrary();
+    }
+
+    @Property(tries = 200, edgeCases = EdgeCasesMode.NONE)
+    void twoWorkersAgreeWithTheNaiveEnumeration(@ForAll("programs") RandomProgram p) {
+        NaiveEnumerator.Outcome naive = NaiveEnumerator.enumerate(p);
+        for (Options o : new Options[] {Options.exhaustive(), Options.exhaustive().withSleepSets(false)}) {
+            Result r = Explorer.parallel(p::compile, o, 2, 1 << 24);
+            assertThat(r.verdict()).isEqualTo(naive.kinds().isEmpty() ? Verdict.VERIFIED : Verdict.VIOLATION);
+            assertThat(r.stats().workers()).isEqualTo(2);
+            if (r.found() != null) {
+                assertThat(naive.kinds()).containsKey(r.found().violation().kind());
+                Tracer.Trace t = Tracer.replay(p.compile(), r.found().schedule(), null);
+                assertThat(t.error()).isNull();
+                assertThat(t.violation().kind()).isEqualTo(r.found().violation().kind());
+            }
+        }
+    }
+}
