@@ -52,6 +52,25 @@ public enum Patch {
     EXIT_MMAP_NO_UNLOCK_RANGE(Generation.K5_19, "", "mm/munlock: exit_mmap no longer needs unlock_range (mlock rework)"),
     /** 5.19: exit_mmap sets mm->mmap = NULL before dropping mmap_lock. */
     EXIT_MMAP_MMAP_NULL(Generation.K5_19, "", "mm: exit_mmap sets mm->mmap to NULL after freeing the vmas"),
+    /** 3.15: a read fault on a file page also maps the neighbouring pages already in the page cache (fault_around_bytes = 64K). */
+    FAULT_AROUND(Generation.K3_16, "8c6e50b0290c", "mm: introduce do_fault_around()"),
+    /** 4.4: mlock2(MLOCK_ONFAULT), mlockall(MCL_ONFAULT) and VM_LOCKONFAULT; before, mlock2 is ENOSYS and MCL_ONFAULT EINVAL. */
+    MLOCK_ONFAULT(Generation.K4_4, "b0f205c2a308", "mm: mlock: add mlock flags to enable VM_LOCKONFAULT usage"),
+    /** 4.6: mprotect making a private VM_LOCKED vma writable populates it, breaking COW at once. */
+    MPROTECT_LOCKED_POPULATE(Generation.K5_12, "36f881883c57", "mm: fix mprotect() behaviour on VM_LOCKED VMAs"),
+    /** 5.7: mremap(MREMAP_DONTUNMAP) moves the pages and leaves the old vma in place, empty and no longer VM_LOCKED. */
+    MREMAP_DONTUNMAP(Generation.K5_12, "e346b3813067", "mm/mremap: add MREMAP_DONTUNMAP to mremap()"),
+    /**
+     * 5.18's mlock rework (Hugh Dickins): page->mlock_count counts the VM_LOCKED vmas mapping an
+     * unevictable page; mapping a page into a VM_LOCKED vma mlocks it and unmapping it munlocks it
+     * (rmap); mlock_fixup walks the present ptes (mlock_pte_range); munlock uses the count, not an
+     * rmap walk; populate no longer mlocks (no FOLL_MLOCK).
+     */
+    MLOCK_COUNT(Generation.K5_19, "07ca76067308", "mm/munlock: maintain page->mlock_count while unevictable (and the rest of the 5.18 mlock rework)"),
+    /** 5.18: a page freed with PG_mlocked still set has it cleared silently (UNEVICTABLE_PGCLEARED), no Bad page state. */
+    FREE_CLEARS_MLOCKED(Generation.K5_19, "", "mm/munlock: __page_cache_release clears PG_mlocked of a freed page (UNEVICTABLE_PGCLEARED)"),
+    /** 6.17: an mremap(MREMAP_FIXED) move without resize may span several vmas (and gaps after the first). */
+    MREMAP_MULTI_VMA(Generation.K6, "", "mm/mremap: permit mremap() move of multiple VMAs"),
     /**
      * Kirill Shutemov's concern (seed 000), a fault model, not a patch: a read-modify-write of
      * vm_flags may publish an intermediate value with VM_LOCKED set before the final value.
