@@ -202,8 +202,13 @@ public final class Explorer {
             if (ex.aliveMask() != 0) {
                 return report(ex.deadlock()) ? STOP : 0;
             }
-            if (opts.stateCaching() && visited.visit(ex.key(false), 0L) != -1L) {
-                return 0;
+            if (opts.stateCaching()) {
+                long k = ex.key(false);
+                long seen = visited.visit(k, 0L);
+                visited.complete(k, 0L);
+                if (seen != -1L) {
+                    return 0;
+                }
             }
             Violation v = ex.check(program.finalChecks());
             if (v != null) {
@@ -222,13 +227,14 @@ public final class Explorer {
         if (opts.stateCaching()) {
             key = ex.key(bounded);
             long asleepBefore = visited.visit(key, sleep);
-            if (asleepBefore != -1L) {
+            if (asleepBefore >= 0) {
                 cut = cutStates.contains(key);
                 todo = asleepBefore & ~sleep & enabled;
                 if (todo == 0) {
                     return cut ? CUT : 0;
                 }
             }
+            // -1: new; IN_PROGRESS: another worker is on it, explore it too (in its own order).
         }
         long done = 0;
         Footprint[] doneFp = useSleep ? new Footprint[ex.n] : null;
@@ -282,8 +288,11 @@ public final class Explorer {
                 done |= 1L << t;
             }
         }
-        if (cut && opts.stateCaching()) {
-            cutStates.add(key);
+        if (opts.stateCaching()) {
+            visited.complete(key, sleep);
+            if (cut) {
+                cutStates.add(key);
+            }
         }
         return cut ? CUT : 0;
     }

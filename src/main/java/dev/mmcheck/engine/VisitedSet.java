@@ -3,8 +3,9 @@ package dev.mmcheck.engine;
 /**
  * The states already explored: 64-bit fingerprints, each with the sleep set it was first explored
  * with. Open addressing in independently locked segments, so several explorers can share it; a
- * sleep set takes 2 bytes (up to 16 threads) or 8, so a slot costs 10 or 16 bytes; segments grow by
- * half when 4/5 full, so a state costs 12.5 to 19 bytes (10-byte slots).
+ * sleep set takes 2 bytes (up to 15 threads) or 8, so a slot costs 10 or 16 bytes; segments grow by
+ * half when 4/5 full, so a state costs 12.5 to 19 bytes (10-byte slots). The top bit of a sleep set
+ * says the state's exploration is complete: explorers sharing the table prune only complete states.
  */
 final class VisitedSet {
     private static final int SEGMENTS = 64;
@@ -14,8 +15,10 @@ final class VisitedSet {
     private final Segment[] segments = new Segment[SEGMENTS];
     private final boolean wideMasks;
 
+    static final long IN_PROGRESS = -2;
+
     VisitedSet(int threads) {
-        this.wideMasks = threads > 16;
+        this.wideMasks = threads > 15;
         for (int i = 0; i < SEGMENTS; i++) {
             segments[i] = new Segment();
         }
@@ -75,9 +78,14 @@ final class VisitedSet {
         return segments[(int) (key >>> 58) & (SEGMENTS - 1)];
     }
 
+    private long doneBit() {
+        return wideMasks ? Long.MIN_VALUE : 0x8000L;
+    }
+
     /**
-     * Visits a state with sleep set {@code sleep}: returns -1 if it is new (and records the sleep
-     * set), otherwise the sleep set it had, replaced by the intersection of both.
+     * Visits a state with sleep set {@code sleep}: returns -1 if it is new (recorded as in progress
+     * with this sleep set), {@link #IN_PROGRESS} if another explorer is still exploring it, otherwise
+     * the sleep set it was completed with, replaced by the intersection of both.
      */
     long visit(long key, long sleep) {
         if (key == EMPTY) {
@@ -88,8 +96,11 @@ final class VisitedSet {
             int i = s.find(key);
             if (s.keys[i] == key) {
                 long old = s.mask(i);
-                s.setMask(i, old & sleep);
-                return old;
+                if ((old & doneBit()) == 0) {
+                    return IN_PROGRESS;
+                }
+                s.setMask(i, (old & sleep) | doneBit());
+                return old & ~doneBit();
             }
             s.keys[i] = key;
             s.setMask(i, sleep);
@@ -97,6 +108,20 @@ final class VisitedSet {
                 s.grow();
             }
             return -1;
+        }
+    }
+
+    /** The exploration of a state is complete: its sleep set is intersected with {@code sleep}, and it may be pruned. */
+    void complete(long key, long sleep) {
+        if (key == EMPTY) {
+            key = ZERO_KEY;
+        }
+        Segment s = segment(key);
+        synchronized (s) {
+            int i = s.find(key);
+            if (s.keys[i] == key) {
+                s.setMask(i, (s.mask(i) & sleep) | doneBit());
+            }
         }
     }
 
