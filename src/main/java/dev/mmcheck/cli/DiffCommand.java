@@ -7,13 +7,11 @@ import dev.mmcheck.report.ColumnDiagram;
 import dev.mmcheck.scenario.Catalog;
 import dev.mmcheck.scenario.Scenario;
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 @Command(name = "diff", description = "Compare the outcomes two variants of a scenario can reach (violations and final"
@@ -22,39 +20,27 @@ final class DiffCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO")
-    String scenario;
-
-    @Parameters(index = "1", paramLabel = "VARIANT_A")
-    String a;
-
-    @Parameters(index = "2", paramLabel = "VARIANT_B")
-    String b;
-
-    @Option(names = {"--param", "-p"}, paramLabel = "NAME=VALUE", description = "Set a scale parameter (repeatable).")
-    Map<String, String> params = new LinkedHashMap<>();
-
-    @Option(names = "--max-preemptions", paramLabel = "N", description = "Compare only executions with at most N preemptions.")
-    Integer maxPreemptions;
-
-    @Option(names = "--max-seconds", paramLabel = "S", description = "Budget for each variant's exploration.")
-    Double maxSeconds;
+    @Mixin
+    CompareArgs args;
 
     @Override
     public Integer call() {
-        return run(spec, scenario, a, b, params, maxPreemptions, maxSeconds, false);
+        return run(spec, args, false);
     }
 
     /** Shared by diff and equiv; equiv prints less. */
-    static int run(CommandSpec spec, String scenario, String a, String b, Map<String, String> params,
-            Integer maxPreemptions, Double maxSeconds, boolean equiv) {
+    static int run(CommandSpec spec, CompareArgs args, boolean equiv) {
+        String a = args.a;
+        String b = args.b;
+        Integer maxPreemptions = args.maxPreemptions;
+        Double maxSeconds = args.maxSeconds;
         if (maxPreemptions != null && maxPreemptions < 0) {
             throw new UsageError("--max-preemptions must be 0 or more, got " + maxPreemptions);
         }
         if (maxSeconds != null && maxSeconds <= 0) {
             throw new UsageError("--max-seconds must be positive, got " + maxSeconds);
         }
-        Scenario s = Catalog.load(scenario, params);
+        Scenario s = Catalog.load(args.scenario, args.params);
         Options o = Options.exhaustive().withPreemptionBound(maxPreemptions == null ? s.preemptionBound() : maxPreemptions)
                 .withBudget(0, maxSeconds == null ? 0 : maxSeconds);
         Compare.Outcomes oa = Compare.explore(s, a, o);

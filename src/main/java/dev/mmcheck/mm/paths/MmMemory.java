@@ -633,20 +633,7 @@ public final class MmMemory {
         } else {
             mapping.iMmapRwsem.downWrite();
         }
-        long packed = k.load("vma_interval_tree_foreach(" + mapping.name() + ".i_mmap)", m -> {
-            long out = 0;
-            int shift = 0;
-            for (int slot : mapping.iMmap) {
-                long v = m.read(slot);
-                if (v != 0) {
-                    out |= v << shift;
-                    shift += 8;
-                }
-            }
-            return out;
-        }, Rmap::vmaList);
-        for (long p = packed; p != 0; p >>>= 8) {
-            Vma vma = k.vma((int) (p & 0xff) - 1);
+        for (Vma vma : k.rmap.listVmas(mapping.iMmap, "vma_interval_tree_foreach(" + mapping.name() + ".i_mmap)")) {
             long vStart = k.mmap.readStart(vma);
             long vEnd = k.mmap.readEnd(vma);
             long pgoff = k.load(vma.name() + "->vm_pgoff", m -> m.read(vma.pgoff), Long::toString);
@@ -674,20 +661,7 @@ public final class MmMemory {
     /** unmap_mapping_range_list over i_mmap_nonlinear: whole vmas, filtered by page index. */
     @Mirrors(value = "unmap_mapping_range_list", file = "mm/memory.c", version = "3.16")
     void unmapMappingRangeNonlinear(AddressSpace mapping, long first, long last, boolean evenCows) {
-        long packed = k.load("list_for_each_entry(" + mapping.name() + ".i_mmap_nonlinear)", m -> {
-            long out = 0;
-            int shift = 0;
-            for (int slot : mapping.iMmapNonlinear) {
-                long v = m.read(slot);
-                if (v != 0) {
-                    out |= v << shift;
-                    shift += 8;
-                }
-            }
-            return out;
-        }, Rmap::vmaList);
-        for (long p = packed; p != 0; p >>>= 8) {
-            Vma vma = k.vma((int) (p & 0xff) - 1);
+        for (Vma vma : k.rmap.listVmas(mapping.iMmapNonlinear, "list_for_each_entry(" + mapping.name() + ".i_mmap_nonlinear)")) {
             MmuGather tlb = tlbGatherMmu(vma.readMm());
             tlb.nonlinear = true;
             tlb.firstIndex = first;

@@ -354,6 +354,30 @@ public final class Rmap {
         return vmas;
     }
 
+    /**
+     * Every vma of a chain (i_mmap, i_mmap_nonlinear) in order, read in one step: callers hold the
+     * chain's lock, which every writer of the chain takes for write.
+     */
+    List<Vma> listVmas(int[] chain, String what) {
+        long packed = k.load(what, m -> {
+            long out = 0;
+            int shift = 0;
+            for (int slot : chain) {
+                long v = m.read(slot);
+                if (v != 0) {
+                    out |= v << shift;
+                    shift += 8;
+                }
+            }
+            return out;
+        }, Rmap::vmaList);
+        List<Vma> vmas = new ArrayList<>();
+        for (long p = packed; p != 0; p >>>= 8) {
+            vmas.add(k.vma((int) (p & 0xff) - 1));
+        }
+        return vmas;
+    }
+
     /** vma_address: where the page with this index sits in vma. */
     @Mirrors(value = "vma_address", file = "mm/internal.h", version = "5.12.9")
     long vmaAddress(long pgoff, Vma vma) {
@@ -523,27 +547,15 @@ public final class Rmap {
     /** try_to_unmap_nonlinear: scan the first cluster of every nonlinear vma of the file. i_mmap held. */
     @Mirrors(value = "try_to_unmap_nonlinear", file = "mm/rmap.c", version = "3.16")
     int tryToUnmapNonlinear(Page page, AddressSpace mapping, int ret) {
-        long packed = k.load("list_for_each_entry(" + mapping.name() + ".i_mmap_nonlinear)", m -> {
-            long out = 0;
-            int shift = 0;
-            for (int slot : mapping.iMmapNonlinear) {
-                long v = m.read(slot);
-                if (v != 0) {
-                    out |= v << shift;
-                    shift += 8;
-                }
-            }
-            return out;
-        }, Rmap::vmaList);
-        if (packed == 0) {
+        List<Vma> nonlinear = listVmas(mapping.iMmapNonlinear, "list_for_each_entry(" + mapping.name() + ".i_mmap_nonlinear)");
+        if (nonlinear.isEmpty()) {
             return ret;
         }
         long[] mapcount = {page.readMapcount()};
         if (mapcount[0] == 0) {
             return ret;
         }
-        for (long p = packed; p != 0; p >>>= 8) {
-            Vma vma = k.vma((int) (p & 0xff) - 1);
+        for (Vma vma : nonlinear) {
             if (tryToUnmapCluster(0, mapcount, vma, page) == SWAP_MLOCK) {
                 ret = SWAP_MLOCK;
             }
