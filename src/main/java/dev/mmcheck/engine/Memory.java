@@ -80,6 +80,29 @@ public final class Memory {
         return fingerprint;
     }
 
+    /**
+     * A position in the record of changed slots, for a caller that wants to know what one piece of
+     * code changed: {@link #changesSince}, {@link #changedSlot} and {@link #changedFrom} then list
+     * the slots whose value changed since (a write of the value already there is not a change).
+     */
+    public int changeMark() {
+        return undoTop;
+    }
+
+    public int changesSince(int mark) {
+        return (undoTop - mark) >> 1;
+    }
+
+    /** The slot of the {@code i}-th change since {@code mark}. */
+    public int changedSlot(int mark, int i) {
+        return (int) undo[mark + 2 * i];
+    }
+
+    /** The value the slot held before the {@code i}-th change since {@code mark}. */
+    public long changedFrom(int mark, int i) {
+        return undo[mark + 2 * i + 1];
+    }
+
     int mark() {
         return undoTop;
     }

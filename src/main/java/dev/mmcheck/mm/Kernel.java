@@ -2,7 +2,6 @@ package dev.mmcheck.mm;
 
 import dev.mmcheck.engine.Layout;
 import dev.mmcheck.engine.Memory;
-import dev.mmcheck.engine.Op;
 import dev.mmcheck.engine.Steps;
 import dev.mmcheck.engine.Violation;
 import dev.mmcheck.mm.paths.Filemap;
@@ -21,6 +20,8 @@ import dev.mmcheck.mm.paths.Swap;
 import dev.mmcheck.mm.paths.TlbFlush;
 import dev.mmcheck.mm.paths.User;
 import dev.mmcheck.mm.paths.Vmscan;
+import dev.mmcheck.mm.lockdep.Acquisition;
+import dev.mmcheck.mm.lockdep.Lockdep;
 import dev.mmcheck.mm.types.AddressSpace;
 import dev.mmcheck.mm.types.AnonVma;
 import dev.mmcheck.mm.types.RwSemaphore;
@@ -85,6 +86,9 @@ public final class Kernel {
     public final Filemap filemap = new Filemap(this);
     public final OomKill oomKill = new OomKill(this);
     public final Migrate migrate = new Migrate(this);
+
+    /** The lock validator: lock graph, sleeping in atomic context, "protected by" rules. */
+    public final Lockdep lockdep = new Lockdep(this);
 
     private Steps current;
     /** Locks the running code holds, innermost last (rebuilt on every run of a thread's code). */
@@ -172,12 +176,14 @@ public final class Kernel {
     public void enter(Steps steps) {
         this.current = steps;
         this.held = new java.util.ArrayList<>();
+        lockdep.enter();
     }
 
     /** Back to set-up mode: steps apply directly to {@link #memory}. */
     public void leave() {
         this.current = null;
         this.held = new java.util.ArrayList<>();
+        lockdep.enter();
     }
 
     /** Lock bookkeeping of the running code (thread-local: derived from its own steps). */
@@ -235,18 +241,34 @@ public final class Kernel {
 
     /** One step with no result worth showing. {@code guard} (may be null) must hold for it to run. */
     public void step(String text, KStep.Guard guard, KStep.Effect effect) {
-        run(new KStep(text, guard, effect, null));
+        run(new KStep(text, guard, effect, null, null));
     }
 
     /** One step whose result the code uses; {@code shown} renders it in traces. */
     public long load(String text, KStep.Effect effect, LongFunction<String> shown) {
-        return run(new KStep(text, null, effect, shown));
+        return run(new KStep(text, null, effect, shown, null));
     }
 
-    private long run(Op op) {
+    /** A step that acquires a lock (a blocking one waits for {@code guard}; a trylock has none and returns its result). */
+    public long acquire(Acquisition what, String text, KStep.Guard guard, KStep.Effect effect, LongFunction<String> shown) {
+        return run(new KStep(text, guard, effect, shown, what));
+    }
+
+    private long run(KStep op) {
         if (current != null) {
-            return current.step(op);
+            long r;
+            try {
+                r = current.step(op);
+            } catch (RuntimeException stop) {
+                // The step is the thread's next one (the engine stops the code here): what the code
+                // holds now is what it holds whenever the step runs.
+                lockdep.created(op);
+                throw stop;
+            }
+            lockdep.returned(r);
+            return r;
         }
+        lockdep.created(op);
         if (!op.enabled(memory)) {
             throw new SetupError("set-up would block at " + op.waitsFor());
         }
@@ -256,6 +278,14 @@ public final class Kernel {
             throw new SetupError("set-up broke a rule at " + op.describe(r) + ": " + v);
         }
         return r;
+    }
+
+    /** The running code hit a rule of the model: ends the execution as a violation of {@code kind}. */
+    public void fail(String kind, String what) {
+        if (current == null) {
+            throw new SetupError(kind + ": " + what);
+        }
+        current.fail(kind, what);
     }
 
     /** BUG_ON(cond) at {@code site}: ends the execution as a violation. */

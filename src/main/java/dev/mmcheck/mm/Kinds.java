@@ -22,6 +22,16 @@ public final class Kinds {
     public static final String MLOCK_STRANDED = "MLOCK_STRANDED";
     /** Once every CPU has finished, the NR_MLOCK counter differs from the number of PG_mlocked pages. */
     public static final String NR_MLOCK_MISMATCH = "NR_MLOCK_MISMATCH";
+    /** A blocking acquisition (page lock, rwsem) while a spinlock is held (I-NO-SLEEP-IN-ATOMIC: might_sleep's "scheduling while atomic"). */
+    public static final String SLEEP_IN_ATOMIC = "SLEEP_IN_ATOMIC";
+    /** A field was changed without the lock that protects it (lockdep_assert_held), outside the model's annotated exceptions. */
+    public static final String PROTECTION = "PROTECTION";
+    /**
+     * The lock classes taken over all explored executions form a cycle of "held A while taking B"
+     * (I-LOCK-ORDER): some interleaving can deadlock even if no explored execution did. Reported
+     * by the check after exploring, with both acquisition chains.
+     */
+    public static final String LOCK_ORDER = "LOCK_ORDER";
     /** Every unfinished CPU waits for a lock. */
     public static final String DEADLOCK = dev.mmcheck.engine.Violation.DEADLOCK;
 }

@@ -75,6 +75,7 @@ public final class ScenarioProgram {
                 Math.max(1, s.files().size()),
                 (int) Math.max(1, s.files().stream().mapToLong(Scenario.File::pages).max().orElse(1)));
         Kernel k = new Kernel(config, gen, patches, sizes, s.cpus().size());
+        k.lockdep.setSetupFrames(FRAMES);
 
         Map<String, AddressSpace> files = new HashMap<>();
         for (Scenario.File f : s.files()) {
@@ -117,6 +118,7 @@ public final class ScenarioProgram {
             }));
         }
         k.leave();
+        k.lockdep.setThreads(threads);
         Program program = new Program(k.memory, threads, Invariants.stepChecks(k), Invariants.finalChecks(k));
         return new ScenarioProgram(s, v, k, program);
     }

@@ -3,6 +3,9 @@ package dev.mmcheck.mm.types;
 import static dev.mmcheck.mm.types.PageFlags.bit;
 
 import dev.mmcheck.mm.Kernel;
+import dev.mmcheck.mm.lockdep.Acquisition;
+import dev.mmcheck.mm.lockdep.LockClass;
+import dev.mmcheck.mm.lockdep.Mode;
 
 /**
  * struct page of a data page. Fields are slots; each method that touches one is one step.
@@ -26,6 +29,8 @@ public final class Page {
     public final int lru;
     /** 1 while allocated, 0 while on the free lists. */
     public final int allocated;
+    private final Acquisition lockIt;
+    private final Acquisition tryIt;
 
     public Page(Kernel k, int pfn) {
         this.k = k;
@@ -39,6 +44,8 @@ public final class Page {
         this.privateSlot = k.layout.alloc(n + ".private");
         this.lru = k.layout.alloc(n + ".lru");
         this.allocated = k.layout.alloc(n + ".allocated");
+        this.lockIt = new Acquisition(this, toString(), LockClass.PAGE_LOCK, Mode.EXCLUSIVE, false);
+        this.tryIt = new Acquisition(this, toString(), LockClass.PAGE_LOCK, Mode.EXCLUSIVE, true);
     }
 
     public String name() {
@@ -83,21 +90,22 @@ public final class Page {
 
     /** lock_page: sleeps until PG_locked is clear, then sets it. */
     public void lock() {
-        k.step("lock_page(" + name() + ")", m -> (m.read(flags) & bit(PageFlags.PG_locked)) == 0, m -> {
+        k.lockdep.mightSleep(lockIt);
+        k.acquire(lockIt, "lock_page(" + name() + ")", m -> (m.read(flags) & bit(PageFlags.PG_locked)) == 0, m -> {
             m.write(flags, m.read(flags) | bit(PageFlags.PG_locked));
             return 0;
-        });
-        k.acquired(this);
+        }, null);
+        k.lockdep.acquired(lockIt);
     }
 
     public boolean trylock() {
-        boolean taken = k.load("trylock_page(" + name() + ")", m -> {
+        boolean taken = k.acquire(tryIt, "trylock_page(" + name() + ")", null, m -> {
             long f = m.read(flags);
             m.write(flags, f | bit(PageFlags.PG_locked));
             return (f >>> PageFlags.PG_locked) & 1;
         }, r -> r == 0 ? "locked" : "busy") == 0;
         if (taken) {
-            k.acquired(this);
+            k.lockdep.acquired(tryIt);
         }
         return taken;
     }
@@ -107,7 +115,7 @@ public final class Page {
             m.write(flags, m.read(flags) & ~bit(PageFlags.PG_locked));
             return 0;
         });
-        k.released(this);
+        k.lockdep.released(this);
     }
 
     public long readMapcount() {

@@ -3,6 +3,7 @@ package dev.mmcheck.mm.types;
 import dev.mmcheck.engine.Memory;
 import dev.mmcheck.mm.Kernel;
 import dev.mmcheck.mm.Kinds;
+import dev.mmcheck.mm.lockdep.LockClass;
 import dev.mmcheck.mm.types.Pgtable.Level;
 
 /**
@@ -23,7 +24,11 @@ public final class PageTable {
         this.id = id;
         this.level = level;
         this.allocated = k.layout.alloc(name() + ".allocated");
-        this.ptl = new SpinLock(k, "ptl(T" + id + ")", allocated);
+        this.ptl = new SpinLock(k, "ptl(T" + id + ")", allocated, switch (level) {
+            case PTE -> LockClass.PTE_LOCK;
+            case PMD -> LockClass.PMD_LOCK;
+            default -> LockClass.other("ptl of a " + level.lower() + " table", false);
+        });
         for (int i = 0; i < entries.length; i++) {
             entries[i] = k.layout.alloc(name() + "[" + i + "]");
         }

@@ -2,6 +2,9 @@ package dev.mmcheck.mm.types;
 
 import dev.mmcheck.mm.Kernel;
 import dev.mmcheck.mm.Kinds;
+import dev.mmcheck.mm.lockdep.Acquisition;
+import dev.mmcheck.mm.lockdep.LockClass;
+import dev.mmcheck.mm.lockdep.Mode;
 
 /**
  * rw_semaphore: one slot; the low 16 bits count readers, the bits above hold the writing CPU + 1.
@@ -13,25 +16,39 @@ public final class RwSemaphore {
     private final Kernel k;
     public final String name;
     public final int slot;
+    /** Its lockdep class: every mm's mmap_lock is one class. */
+    public final LockClass cls;
+    private final Acquisition read;
+    private final Acquisition readTry;
+    private final Acquisition write;
 
     public RwSemaphore(Kernel k, String name) {
+        this(k, name, LockClass.ofRwsem(name));
+    }
+
+    public RwSemaphore(Kernel k, String name, LockClass cls) {
         this.k = k;
         this.name = name;
         this.slot = k.layout.alloc(name);
         k.register(this);
+        this.cls = cls;
+        this.read = new Acquisition(this, name, cls, Mode.READ, false);
+        this.readTry = new Acquisition(this, name, cls, Mode.READ, true);
+        this.write = new Acquisition(this, name, cls, Mode.WRITE, false);
     }
 
     public void downRead() {
-        k.step("down_read(" + name + ")", m -> writer(m.read(slot)) == 0, m -> {
+        k.lockdep.mightSleep(read);
+        k.acquire(read, "down_read(" + name + ")", m -> writer(m.read(slot)) == 0, m -> {
             m.write(slot, m.read(slot) + 1);
             return 0;
-        });
-        k.acquired(this);
+        }, null);
+        k.lockdep.acquired(read);
     }
 
     /** Returns whether the read lock was taken. */
     public boolean downReadTrylock() {
-        boolean taken = k.load("down_read_trylock(" + name + ")", m -> {
+        boolean taken = k.acquire(readTry, "down_read_trylock(" + name + ")", null, m -> {
             long v = m.read(slot);
             if (writer(v) != 0) {
                 return 0;
@@ -40,7 +57,7 @@ public final class RwSemaphore {
             return 1;
         }, r -> r == 1 ? "taken" : "busy") == 1;
         if (taken) {
-            k.acquired(this);
+            k.lockdep.acquired(readTry);
         }
         return taken;
     }
@@ -55,16 +72,17 @@ public final class RwSemaphore {
             m.write(slot, v - 1);
             return 0;
         });
-        k.released(this);
+        k.lockdep.released(this);
     }
 
     public void downWrite() {
+        k.lockdep.mightSleep(write);
         long me = k.cpu() + 1;
-        k.step("down_write(" + name + ")", m -> m.read(slot) == 0, m -> {
+        k.acquire(write, "down_write(" + name + ")", m -> m.read(slot) == 0, m -> {
             m.write(slot, me << WRITER_SHIFT);
             return 0;
-        });
-        k.acquired(this);
+        }, null);
+        k.lockdep.acquired(write);
     }
 
     public void upWrite() {
@@ -76,7 +94,7 @@ public final class RwSemaphore {
             m.write(slot, 0);
             return 0;
         });
-        k.released(this);
+        k.lockdep.released(this);
     }
 
     static long writer(long v) {

@@ -2,37 +2,49 @@ package dev.mmcheck.mm.types;
 
 import dev.mmcheck.mm.Kernel;
 import dev.mmcheck.mm.Kinds;
+import dev.mmcheck.mm.lockdep.Acquisition;
+import dev.mmcheck.mm.lockdep.LockClass;
+import dev.mmcheck.mm.lockdep.Mode;
 
 /** spinlock_t: one slot holding the owning CPU + 1, or 0 when free. */
 public final class SpinLock {
     private final Kernel k;
     public final String name;
     public final int slot;
+    /** Its lockdep class: every pte lock is one class, every mm's page_table_lock another. */
+    public final LockClass cls;
+    private final Acquisition acquisition;
 
     /** Slot that is 1 while the object holding this lock is allocated, or -1. */
     private final int aliveSlot;
 
     public SpinLock(Kernel k, String name) {
-        this(k, name, -1);
+        this(k, name, -1, LockClass.ofSpinLock(name));
     }
 
     /** A lock inside an object that can be freed (a page-table page): touching it then is a use after free. */
     public SpinLock(Kernel k, String name, int aliveSlot) {
+        this(k, name, aliveSlot, LockClass.ofSpinLock(name));
+    }
+
+    public SpinLock(Kernel k, String name, int aliveSlot, LockClass cls) {
         this.k = k;
         this.name = name;
         this.slot = k.layout.alloc(name);
         k.register(this);
         this.aliveSlot = aliveSlot;
+        this.cls = cls;
+        this.acquisition = new Acquisition(this, name, cls, Mode.EXCLUSIVE, false);
     }
 
     public void lock() {
         long me = k.cpu() + 1;
-        k.step("spin_lock(" + name + ")", m -> m.read(slot) == 0, m -> {
+        k.acquire(acquisition, "spin_lock(" + name + ")", m -> m.read(slot) == 0, m -> {
             checkAlive(m);
             m.write(slot, me);
             return 0;
-        });
-        k.acquired(this);
+        }, null);
+        k.lockdep.acquired(acquisition);
     }
 
     private void checkAlive(dev.mmcheck.engine.Memory m) {
@@ -53,7 +65,7 @@ public final class SpinLock {
             m.write(slot, 0);
             return 0;
         });
-        k.released(this);
+        k.lockdep.released(this);
     }
 
     @Override
