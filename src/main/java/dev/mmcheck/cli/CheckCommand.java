@@ -8,6 +8,10 @@ import dev.mmcheck.engine.Result;
 import dev.mmcheck.engine.ThreadSpec;
 import dev.mmcheck.engine.Tracer;
 import dev.mmcheck.engine.Verdict;
+import dev.mmcheck.engine.Violation;
+import dev.mmcheck.mm.lockdep.Chains;
+import dev.mmcheck.mm.lockdep.LockGraph;
+import dev.mmcheck.mm.lockdep.Lockdep;
 import dev.mmcheck.report.ColumnDiagram;
 import dev.mmcheck.report.JsonReport;
 import dev.mmcheck.report.TraceFile;
@@ -19,7 +23,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -79,6 +85,9 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--save-trace", paramLabel = "FILE", description = "Where to save a counterexample (default: mmcheck-traces/SCENARIO-VARIANT.trace.json).")
     Path saveTrace;
 
+    /** Set when exploring found nothing else but the lock graph of what it explored has a cycle. */
+    private Violation lockOrder;
+
     @Override
     public Integer call() {
         validate();
@@ -92,11 +101,31 @@ final class CheckCommand implements Callable<Integer> {
                 .withMemory(memoryBytes());
         long usedSeed = seed != null ? seed : System.nanoTime() & 0xffffffffL;
         Result r;
+        // Every copy of the program that explored: their lock graphs together are the run's.
+        List<ScenarioProgram> explored = java.util.Collections.synchronizedList(new ArrayList<>());
         try (ProgressBarReporter progress = ProgressBarReporter.forTerminal(s.name() + " [" + v + "]", json)) {
             opts = opts.withProgress(progress);
             Options o = opts;
-            r = random != null ? Explore.random(sp.program, random, usedSeed, progress)
-                    : Explore.exhaustive(() -> ScenarioProgram.build(s, v).program, o, workerCount());
+            if (random != null) {
+                explored.add(sp);
+                r = Explore.random(sp.program, random, usedSeed, progress);
+            } else {
+                r = Explore.exhaustive(() -> {
+                    ScenarioProgram x = ScenarioProgram.build(s, v);
+                    explored.add(x);
+                    return x.program;
+                }, o, workerCount());
+            }
+        }
+        if (r.found() == null) {
+            List<Lockdep> lockdeps = new ArrayList<>();
+            synchronized (explored) {
+                explored.forEach(x -> lockdeps.add(x.kernel.lockdep));
+            }
+            lockOrder = lockOrder(lockdeps);
+            if (lockOrder != null) {
+                r = new Result(Verdict.VIOLATION, null, r.stats(), r.coverage(), null);
+            }
         }
         Found found = r.found();
         TraceView view = null;
@@ -122,6 +151,15 @@ final class CheckCommand implements Callable<Integer> {
             case VIOLATION -> Main.VIOLATION;
             case INCOMPLETE -> Main.INCOMPLETE;
         };
+    }
+
+    /**
+     * LOCK_ORDER: a cycle in the lock graph of everything explored (a property of the whole
+     * exploration, so it is checked once exploring is over and found nothing else). Null if none.
+     */
+    static Violation lockOrder(List<Lockdep> explored) {
+        List<LockGraph> graphs = explored.stream().map(Lockdep::graph).toList();
+        return graphs.isEmpty() ? null : LockGraph.union(graphs).lockOrderViolation(new Chains(ScenarioProgram.FRAMES));
     }
 
     private int workerCount() {
@@ -234,6 +272,11 @@ final class CheckCommand implements Callable<Integer> {
             out.println(ColumnDiagram.render(view));
             out.println();
         }
+        if (lockOrder != null) {
+            out.println(lockOrder.kind() + ": " + lockOrder.message());
+            out.println("(a property of all the executions explored, not of one: no trace; mmcheck locks prints the whole lock graph)");
+            out.println();
+        }
         out.printf("%s [%s]%s: %s%n", s.name(), sp.variant.name(), paramText(s), r.verdict());
         switch (r.verdict()) {
             case VERIFIED -> out.println("  No interleaving violates the model within these bounds:");
@@ -257,7 +300,12 @@ final class CheckCommand implements Callable<Integer> {
         ObjectNode pj = o.putObject("params");
         paramValues(s).forEach(pj::put);
         o.put("verdict", r.verdict().name());
-        if (r.found() == null) {
+        if (lockOrder != null) {
+            ObjectNode v = o.putObject("violation");
+            v.put("kind", lockOrder.kind());
+            v.put("message", lockOrder.message());
+            o.putNull("trace");
+        } else if (r.found() == null) {
             o.putNull("violation");
             o.putNull("trace");
         } else {
