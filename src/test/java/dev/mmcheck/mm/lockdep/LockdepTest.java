@@ -11,6 +11,7 @@ import dev.mmcheck.engine.Options;
 import dev.mmcheck.engine.Result;
 import dev.mmcheck.engine.Verdict;
 import dev.mmcheck.engine.Violation;
+import dev.mmcheck.mm.Generation;
 import dev.mmcheck.mm.Kernel;
 import dev.mmcheck.mm.Kinds;
 import dev.mmcheck.mm.Mirrors;
@@ -104,6 +105,47 @@ class LockdepTest {
         LockGraph g = ok.k().lockdep.graph();
         assertThat(g.edges()).isEmpty();
         assertThat(g.trylocks()).extracting(LockGraph.Dependency::toLabel).containsExactly("page lock(trylock)");
+    }
+
+    /** V0 of mm0, VM_LOCKED, with mm0's users as given; CPU0 clears its vm_flags with or without mmap_lock. */
+    static Machine clearVmFlags(Generation g, long users, boolean locked) {
+        return machine(g, List.<java.util.function.Consumer<Kernel>>of(k -> {
+            if (locked) {
+                k.mm(0).mmapLock.downWrite();
+            }
+            k.step("vma->vm_flags &= ~VM_LOCKED", null, mem -> {
+                mem.write(k.vma(0).flags, dev.mmcheck.mm.types.VmFlags.VM_READ);
+                return 0;
+            });
+            if (locked) {
+                k.mm(0).mmapLock.upWrite();
+            }
+        }), k -> {
+            k.memory.write(k.vma(0).allocated, 1);
+            k.memory.write(k.vma(0).mm, 1);
+            k.memory.write(k.vma(0).flags, dev.mmcheck.mm.types.VmFlags.VM_READ | dev.mmcheck.mm.types.VmFlags.VM_LOCKED);
+            k.memory.write(k.mm(0).users, users);
+        });
+    }
+
+    @Test
+    void vmFlagsNeedTheMmapLockForWriteExceptInExitMmapBeforeSeed004() {
+        Machine locked = clearVmFlags(Generation.K4_4, 1, true);
+        assertThat(new Explorer(locked.program(), Options.exhaustive()).run().verdict()).isEqualTo(Verdict.VERIFIED);
+
+        Result r = new Explorer(clearVmFlags(Generation.K4_4, 1, false).program(), Options.exhaustive()).run();
+        assertThat(r.found().violation().kind()).isEqualTo(Kinds.PROTECTION);
+        assertThat(r.found().violation().message()).contains("V0->vm_flags changed", "without mm0.mmap_lock held for write");
+
+        // exit_mmap (mm_users is 0) before seed 004: the annotated exception, counted, not a violation.
+        Machine exit = clearVmFlags(Generation.K4_4, 0, false);
+        assertThat(new Explorer(exit.program(), Options.exhaustive()).run().verdict()).isEqualTo(Verdict.VERIFIED);
+        assertThat(exit.k().lockdep.graph().exceptions()).singleElement()
+                .satisfies(x -> assertThat(x.name).isEqualTo("exit_mmap"));
+
+        // With seed 004's fix exit_mmap holds mmap_lock there: no exception for it.
+        Result fixed = new Explorer(clearVmFlags(Generation.K5_17, 0, false).program(), Options.exhaustive()).run();
+        assertThat(fixed.found().violation().kind()).isEqualTo(Kinds.PROTECTION);
     }
 
     @Mirrors(value = "set_pte", file = "test", version = "0")

@@ -29,7 +29,13 @@ public final class Machines {
     public record Machine(Kernel k, Program program) {}
 
     public static Machine machine(List<Consumer<Kernel>> cpus) {
-        Kernel k = new Kernel(Config.defaults(), Generation.K4_4, Kernel.patchesOf(Generation.K4_4), Sizes.defaults(), cpus.size());
+        return machine(Generation.K4_4, cpus, k -> {});
+    }
+
+    /** {@code setup} writes the initial state directly (no steps). */
+    public static Machine machine(Generation g, List<Consumer<Kernel>> cpus, Consumer<Kernel> setup) {
+        Kernel k = new Kernel(Config.defaults(), g, Kernel.patchesOf(g), Sizes.defaults(), cpus.size());
+        setup.accept(k);
         List<ThreadSpec> threads = new ArrayList<>();
         for (int i = 0; i < cpus.size(); i++) {
             Consumer<Kernel> body = cpus.get(i);
