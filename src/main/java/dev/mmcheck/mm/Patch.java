@@ -40,8 +40,14 @@ public enum Patch {
     PVMW_HOLDS_PMD_LOCK(null, "", "mm/mremap: Fix race between MOVE_PMD mremap and pageout (v7: pmd lock in page_vma_mapped_walk)"),
     /** The merged seed-003 fix: NORMAL_PMD and NORMAL_PUD moves always take the rmap locks. */
     MOVE_PGT_ALWAYS_RMAP_LOCKS(Generation.K5_17, "", "mm/mremap: hold the rmap lock in write mode when moving page table entries"),
-    /** 4.19 ("mm, oom: fix concurrent munlock and oom reaper unmap"): exit_mmap of an OOM victim reaps it, sets MMF_OOM_SKIP, then cycles mmap_lock for write. */
+    /** 4.14: munlock's Phase 1 counts NR_MLOCK for every page it test-and-clears (before, a page whose isolation failed was not counted). */
+    MUNLOCK_NR_MLOCK_FIX(Generation.K5_12, "", "mlock: fix mlock count can not decrease in race condition (4.14)"),
+    /** 4.19 ("mm, oom: fix concurrent munlock and oom reaper unmap"): exit_mmap reaps an OOM victim itself and sets MMF_OOM_SKIP. */
+    EXIT_MMAP_OOM_VICTIM_REAP(Generation.K5_12, "", "exit_mmap: __oom_reap_task_mm and MMF_OOM_SKIP for an OOM victim"),
+    /** Same change: after setting MMF_OOM_SKIP, exit_mmap cycles mmap_lock for write (removed by seed 004). */
     EXIT_MMAP_OOM_LOCK_CYCLE(Generation.K5_12, "", "exit_mmap: mmap_write_lock(); mmap_write_unlock() after setting MMF_OOM_SKIP for an OOM victim"),
+    /** 5.18's mlock rework: the OOM reaper no longer skips VM_LOCKED vmas. */
+    OOM_REAP_LOCKED_VMAS(Generation.K5_19, "", "mm/oom_kill: the reaper skips only VM_HUGETLB and VM_PFNMAP vmas (mlock rework)"),
     /** Seed 004: exit_mmap holds mmap_lock for write from unlock_range to the end (replacing the lock cycle). */
     EXIT_MMAP_WRITE_LOCK(Generation.K5_17, "", "mm: exit_mmap: hold mmap_lock for write over unlock_range, unmap_vmas, free_pgtables and remove_vma"),
     /** Seed 004's negative control: the write lock taken only around free_pgtables. */

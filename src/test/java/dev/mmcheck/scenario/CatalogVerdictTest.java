@@ -41,7 +41,12 @@ class CatalogVerdictTest {
             Tracer.Trace t = Tracer.replay(ScenarioProgram.build(s, variant).program, min.schedule(), ScenarioProgram.FRAMES);
             assertThat(t.error()).isNull();
             assertThat(t.violation().kind()).isEqualTo(kind);
-            assertThat(min.schedule().length()).isLessThanOrEqualTo(r.found().schedule().length());
+            // Fewest preemptions first, which may cost steps; then no more steps than before at that count.
+            int before = Tracer.replay(sp.program, r.found().schedule(), null).preemptions();
+            assertThat(t.preemptions()).isLessThanOrEqualTo(before);
+            if (t.preemptions() == before) {
+                assertThat(min.schedule().length()).isLessThanOrEqualTo(r.found().schedule().length());
+            }
         }
     }
 

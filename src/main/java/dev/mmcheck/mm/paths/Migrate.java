@@ -22,7 +22,11 @@ public final class Migrate {
         this.k = k;
     }
 
-    /** What compaction does with one page it chose: isolate it (mlocked pages too), then migrate it. */
+    /**
+     * What compaction (or alloc_contig_range, memory hot-remove) does with one page it chose:
+     * isolate it, then migrate it. Compaction takes mlocked pages from 4.0 on; before, only the
+     * other two callers did.
+     */
     public void migratePage(Page page) {
         if (!k.vmscan.isolateLruPages(page, true)) {
             return;

@@ -154,11 +154,7 @@ public final class Mlock {
     public void munlockVmaPagesRange(Vma vma, long start, long end) {
         long clear = k.generation.compareTo(dev.mmcheck.mm.Generation.K4_4) >= 0
                 ? VmFlags.VM_LOCKED | VmFlags.VM_LOCKONFAULT : VmFlags.VM_LOCKED;
-        k.mmap.writeVmFlags(vma, vma.readFlags() & ~clear, "vma->vm_flags &= ~VM_LOCKED");
-        k.step("(model) munlock of " + vma.name() + " in progress", null, m -> {
-            m.write(vma.munlocking, 1);
-            return 0;
-        });
+        k.mmap.writeVmFlags(vma, vma.readFlags() & ~clear, "vma->vm_flags &= ~VM_LOCKED", vma.munlocking);
         while (start < end) {
             Page page = k.gup.followPageMask(vma, start, true);
             if (page != null) {
@@ -222,6 +218,14 @@ public final class Mlock {
                     continue;
                 }
                 munlockIsolationFailed(page);
+                if (!k.has(Patch.MUNLOCK_NR_MLOCK_FIX)) {
+                    // delta_munlocked = -nr + pagevec_count(&pvec_putback): a page cleared here but not
+                    // isolated was put back uncounted, so NR_MLOCK keeps it (fixed in 4.14).
+                    k.step("NR_MLOCK: " + page.name() + " cleared but not isolated is not subtracted", null, m -> {
+                        m.write(k.nrMlock, m.read(k.nrMlock) + 1);
+                        return 0;
+                    });
+                }
             }
             putback.add(page);
         }

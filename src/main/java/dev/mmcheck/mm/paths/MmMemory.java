@@ -350,7 +350,7 @@ public final class MmMemory {
             return false; // SIGSEGV: not writable at all
         }
         boolean anon = (oldPage.readMapping() & Page.MAPPING_ANON) != 0;
-        if (anon && oldPage.readMapcount() == 1) {
+        if ((vmFlags & VmFlags.VM_SHARED) != 0 || (anon && oldPage.readMapcount() == 1)) {
             SpinLock[] ptl = new SpinLock[1];
             Entry pte = pteOffsetMapLock(mm, pmd, addr, ptl);
             if (pte.read("pte_same(*page_table, orig_pte)?") == origPte) {
@@ -372,9 +372,12 @@ public final class MmMemory {
             k.swapC.lruCacheAddInactiveOrUnevictable(newPage, vma);
             pte.write(entry, "set_pte_at_notify(" + Pgtable.hex(addr) + ", " + Pgtable.pteString(entry) + ")");
             k.rmap.pageRemoveRmap(oldPage);
-            copied = true;
+            copied = true; // new_page = old_page: the mapping's reference to the old page is dropped below
         } else {
             k.swapC.putPage(newPage);
+        }
+        if (copied) {
+            k.swapC.putPage(oldPage);
         }
         ptl[0].unlock();
         if (copied && (vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
@@ -468,6 +471,8 @@ public final class MmMemory {
         final List<Page> pages = new ArrayList<>();
         final List<PageTable> tables = new ArrayList<>();
         long checkMapping;
+        /** Zapping with details (unmap_mapping_range): swap, migration and file ptes are left alone. */
+        boolean details;
         /** details->nonlinear_vma: only file pages with first <= index <= last are zapped; their ptes become file ptes. */
         boolean nonlinear;
         long firstIndex;
@@ -572,15 +577,15 @@ public final class MmMemory {
             Entry pte = new Entry(t, at);
             i = at + 1;
             long pageIndex = -1;
-            if (tlb.checkMapping != 0 || tlb.nonlinear) {
+            if (tlb.details) {
                 long v = pte.read("zap_pte_range: *pte");
+                if (!Pgtable.present(v)) {
+                    continue; // if (unlikely(details)) continue;
+                }
                 if (Pgtable.present(v) && tlb.checkMapping != 0 && k.page(Pgtable.pfn(v)).readMapping() != tlb.checkMapping) {
                     continue; // details->check_mapping: leave the private COW alone
                 }
                 if (tlb.nonlinear) {
-                    if (!Pgtable.present(v)) {
-                        continue;
-                    }
                     pageIndex = k.page(Pgtable.pfn(v)).readIndex();
                     if (pageIndex < tlb.firstIndex || pageIndex > tlb.lastIndex) {
                         continue; // details->nonlinear_vma: outside the truncated range
@@ -645,6 +650,7 @@ public final class MmMemory {
             long zs = vStart + ((Math.max(first, vFirst) - pgoff) << Pgtable.PAGE_SHIFT);
             long ze = vStart + ((Math.min(last, vLast) - pgoff + 1) << Pgtable.PAGE_SHIFT);
             MmuGather tlb = tlbGatherMmu(vma.readMm());
+            tlb.details = true;
             unmapPageRange(tlb, vma, zs, ze, evenCows ? 0 : Filemap.fileTag(mapping));
             tlbFinishMmu(tlb);
         }
@@ -663,6 +669,7 @@ public final class MmMemory {
     void unmapMappingRangeNonlinear(AddressSpace mapping, long first, long last, boolean evenCows) {
         for (Vma vma : k.rmap.listVmas(mapping.iMmapNonlinear, "list_for_each_entry(" + mapping.name() + ".i_mmap_nonlinear)")) {
             MmuGather tlb = tlbGatherMmu(vma.readMm());
+            tlb.details = true;
             tlb.nonlinear = true;
             tlb.firstIndex = first;
             tlb.lastIndex = last;

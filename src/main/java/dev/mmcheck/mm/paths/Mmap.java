@@ -43,6 +43,11 @@ public final class Mmap {
      * value with VM_LOCKED set, as a compiler is allowed to.
      */
     public void writeVmFlags(Vma vma, long value, String what) {
+        writeVmFlags(vma, value, what, -1);
+    }
+
+    /** The same, also setting a model-only marker slot in the step of the final store (munlock in progress). */
+    public void writeVmFlags(Vma vma, long value, String what, int marker) {
         if (k.has(Patch.TORN_VM_FLAGS) && (value & VmFlags.VM_LOCKED) == 0) {
             k.step(what + " (torn: intermediate " + VmFlags.names(value | VmFlags.VM_LOCKED) + ")", null, m -> {
                 m.write(vma.flags, value | VmFlags.VM_LOCKED);
@@ -51,6 +56,9 @@ public final class Mmap {
         }
         k.step(what + " -> " + VmFlags.names(value), null, m -> {
             m.write(vma.flags, value);
+            if (marker >= 0) {
+                m.write(marker, 1);
+            }
             return 0;
         });
     }
@@ -204,7 +212,7 @@ public final class Mmap {
      */
     @Mirrors(value = "exit_mmap", file = "mm/mmap.c", version = "5.17")
     public void exitMmap(MmStruct mm) {
-        if (k.memoryC.testMmFlag(mm, MmStruct.MMF_OOM_VICTIM)) {
+        if (k.has(Patch.EXIT_MMAP_OOM_VICTIM_REAP) && k.memoryC.testMmFlag(mm, MmStruct.MMF_OOM_VICTIM)) {
             k.oomKill.oomReapTaskMmLocked(mm);
             k.memoryC.setMmFlag(mm, MmStruct.MMF_OOM_SKIP);
             if (k.has(Patch.EXIT_MMAP_OOM_LOCK_CYCLE) && !k.has(Patch.EXIT_MMAP_WRITE_LOCK)) {

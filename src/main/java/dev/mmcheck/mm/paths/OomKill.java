@@ -85,9 +85,13 @@ public final class OomKill {
      */
     @Mirrors(value = "can_madv_lru_vma", file = "mm/internal.h", version = "5.17")
     boolean canMadvLruVma(Vma vma) {
+        boolean reapsLocked = k.has(Patch.OOM_REAP_LOCKED_VMAS);
         return k.load(vma.name() + "->vm_flags & VM_LOCKED?", m -> {
             vma.checkAlive(m);
             long flags = m.read(vma.flags);
+            if (reapsLocked) {
+                return 1; // 5.18+: VM_LOCKED is no obstacle (no VM_HUGETLB or VM_PFNMAP vmas are modelled)
+            }
             if ((flags & VmFlags.VM_LOCKED) == 0 && m.read(vma.munlocking) != 0) {
                 m.violate(Kinds.REAP_RACE, "the reaper decided to zap " + vma.name()
                         + " (VM_LOCKED already clear) while exit's munlock of it is still walking its page tables");
@@ -113,7 +117,7 @@ public final class OomKill {
             mmgrab(mm);
         } else if (!mmgetNotZero(mm)) {
             mm.taskLock.unlock();
-            return -3;
+            return 0; // the mm is already being torn down: nothing to do
         }
         mm.taskLock.unlock();
         mm.mmapLock.downRead();

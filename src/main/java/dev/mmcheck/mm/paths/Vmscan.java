@@ -122,7 +122,7 @@ public final class Vmscan {
                 return;
             }
         }
-        if (page.readMapcount() != 0) {
+        if (page.readMapcount() != 0 && mapping != 0) {
             switch (k.rmap.tryToUnmap(page, Rmap.TTU_UNMAP | Rmap.TTU_BATCH_FLUSH)) {
                 case Rmap.SWAP_FAIL, Rmap.SWAP_AGAIN -> {
                     keepLocked(page);
