@@ -34,15 +34,19 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "locks", description = "Explore every interleaving of a scenario (as check does, past any violation) and print"
         + " the lock graph it showed: every \"held A while taking B\" between lock classes, first seen where, against the"
-        + " documented order (mm/rmap.c), as text and as Graphviz DOT. Exit 0: no cycle and the documented order kept;"
-        + " 1: a cycle (LOCK_ORDER), a dependency against the documented order, or a lock rule broken (SLEEP_IN_ATOMIC,"
-        + " PROTECTION); 2: bad input; 3: a budget stopped the exploration first.")
+        + " documented order (mm/rmap.c), as text and as Graphviz DOT. With --all: every built-in scenario and variant, and"
+        + " the union of their graphs. Exit 0: no cycle and the documented order kept; 1: a cycle (LOCK_ORDER), a"
+        + " dependency against the documented order, or a lock rule broken (SLEEP_IN_ATOMIC, PROTECTION; with --all, only"
+        + " in a variant expected to verify); 2: bad input; 3: a budget stopped the exploration first.")
 final class LocksCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SCENARIO", description = "A built-in scenario name (see 'mmcheck list') or a scenario file.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SCENARIO", description = "A built-in scenario name (see 'mmcheck list') or a scenario file.")
     String scenario;
+
+    @Option(names = "--all", description = "Every built-in scenario, every variant (default parameters), and the union of their lock graphs.")
+    boolean all;
 
     @Option(names = {"--variant", "-V"}, paramLabel = "NAME", description = "Kernel variant (default: the scenario's first).")
     String variant;
@@ -64,6 +68,15 @@ final class LocksCommand implements Callable<Integer> {
         if (maxSeconds != null && maxSeconds <= 0) {
             throw new UsageError("--max-seconds must be positive, got " + maxSeconds);
         }
+        if (all == (scenario != null)) {
+            throw new UsageError(all ? "--all takes no SCENARIO" : "missing SCENARIO (or --all for the whole catalog)");
+        }
+        if (all && (variant != null || !params.isEmpty())) {
+            throw new UsageError("--all runs every variant with its default parameters: no --variant or --param");
+        }
+        if (all) {
+            return all();
+        }
         Scenario s = Catalog.load(scenario, params);
         String v = variant != null ? variant : s.variants().get(0).name();
         ScenarioProgram sp = ScenarioProgram.build(s, v);
@@ -73,7 +86,14 @@ final class LocksCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         String title = s.name() + " [" + v + "]" + CheckCommand.paramText(s);
         boolean bad = text(out, title, sp.program.threads(), e, g, chains, s.preemptionBound());
-        String graph = dot(title, g, chains);
+        printDot(out, dot(title, g, chains));
+        if (bad) {
+            return Main.VIOLATION;
+        }
+        return e.result.verdict() == Verdict.INCOMPLETE ? Main.INCOMPLETE : Main.VERIFIED;
+    }
+
+    private void printDot(PrintWriter out, String graph) {
         if (dot != null) {
             try {
                 if (dot.getParent() != null) {
@@ -88,20 +108,96 @@ final class LocksCommand implements Callable<Integer> {
             out.println();
             out.print(graph);
         }
+    }
+
+    /** One variant of the catalog, explored. */
+    private record Done(Scenario s, String variant, ScenarioProgram sp, Explored e, LockGraph g, RuntimeException error) {}
+
+    private int all() {
+        List<Scenario> cat = Catalog.all();
+        List<String[]> tasks = new java.util.ArrayList<>();
+        for (Scenario s : cat) {
+            for (Scenario.Variant v : s.variants()) {
+                tasks.add(new String[] {s.name(), v.name()});
+            }
+        }
+        Done[] done = new Done[tasks.size()];
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> threads = new java.util.ArrayList<>();
+        for (int w = 0; w < Math.min(tasks.size(), Runtime.getRuntime().availableProcessors()); w++) {
+            Thread t = new Thread(null, () -> {
+                for (int i; (i = next.getAndIncrement()) < tasks.size(); ) {
+                    Scenario s = Catalog.builtin(tasks.get(i)[0]);
+                    String v = tasks.get(i)[1];
+                    try {
+                        ScenarioProgram sp = ScenarioProgram.build(s, v);
+                        sp.kernel.lockdep.setSource(s.name() + " [" + v + "]");
+                        Explored e = explore(sp.program, s.preemptionBound(), maxSeconds == null ? 0 : maxSeconds, false);
+                        done[i] = new Done(s, v, sp, e, sp.kernel.lockdep.graph(), null);
+                    } catch (RuntimeException x) {
+                        done[i] = new Done(s, v, null, null, null, x);
+                    }
+                }
+            }, "mmcheck-locks-" + w, 1L << 30);
+            threads.add(t);
+            t.start();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(x);
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Chains chains = new Chains(ScenarioProgram.FRAMES);
+        out.println("Lock graphs of the built-in catalog: every scenario, every variant, every interleaving (default"
+                + " parameters, not stopping at violations)");
+        boolean bad = false;
+        boolean partial = false;
+        List<LockGraph> graphs = new java.util.ArrayList<>();
+        for (Done d : done) {
+            if (d.error != null) {
+                throw d.error;
+            }
+            graphs.add(d.g);
+            String title = d.s.name() + " [" + d.variant + "]";
+            boolean cycle = !d.g.cycles().isEmpty();
+            boolean against = !d.g.against().isEmpty();
+            Scenario.Expectation x = d.s.expectation(d.variant);
+            boolean expectsViolation = x != null && x.verdict().equals(Verdict.VIOLATION.name());
+            List<String> rules = LOCK_RULES.stream().filter(d.e.first::containsKey).toList();
+            bad |= cycle || against || (!rules.isEmpty() && !expectsViolation);
+            partial |= d.e.result.verdict() == Verdict.INCOMPLETE;
+            out.printf("  %-46s %,11d states %3d dependencies  %s%s%s%n", title, d.e.result.stats().states(), d.g.edges().size(),
+                    cycle ? "CYCLE" : "acyclic", against ? ", AGAINST the documented order" : ", in the documented order",
+                    rules.stream().map(k -> "; " + k + " in " + d.e.counts.get(k) + " execution(s)"
+                            + (expectsViolation ? " (a variant expected to fail: " + x.kind() + ")" : "")).reduce("", String::concat));
+        }
+        LockGraph union = LockGraph.union(graphs);
+        out.println();
+        out.println("The union of those " + done.length + " graphs:");
+        bad |= body(out, union, chains, Map.of(), Map.of(), true);
+        printDot(out, dot("the built-in catalog", union, chains));
         if (bad) {
             return Main.VIOLATION;
         }
-        return e.result.verdict() == Verdict.INCOMPLETE ? Main.INCOMPLETE : Main.VERIFIED;
+        return partial ? Main.INCOMPLETE : Main.VERIFIED;
     }
 
     /** An exploration that does not stop at violations, and the violations it met (first of each kind, and counts). */
     record Explored(Result result, Map<String, Violation> first, Map<String, Long> counts) {}
 
     static Explored explore(ScenarioProgram sp, int bound, double maxSeconds) {
-        return explore(sp.program, bound, maxSeconds);
+        return explore(sp.program, bound, maxSeconds, true);
     }
 
     static Explored explore(dev.mmcheck.engine.Program program, int bound, double maxSeconds) {
+        return explore(program, bound, maxSeconds, true);
+    }
+
+    private static Explored explore(dev.mmcheck.engine.Program program, int bound, double maxSeconds, boolean bigStack) {
         Map<String, Violation> first = new LinkedHashMap<>();
         Map<String, Long> counts = new LinkedHashMap<>();
         Observer o = new Observer() {
@@ -113,7 +209,7 @@ final class LocksCommand implements Callable<Integer> {
             }
         };
         Options opts = Options.exhaustive().withPreemptionBound(bound).withStopAtFirst(false).withBudget(0, maxSeconds);
-        Result r = Explore.onBigStack(() -> new Explorer(program, opts, o).run());
+        Result r = bigStack ? Explore.onBigStack(() -> new Explorer(program, opts, o).run()) : new Explorer(program, opts, o).run();
         return new Explored(r, first, counts);
     }
 
@@ -133,7 +229,14 @@ final class LocksCommand implements Callable<Integer> {
             out.println("  executions that ended in a violation (their steps up to it are included): " + sb
                     + " (mmcheck check draws one)");
         }
+        return body(out, g, chains, e.first, e.counts, false);
+    }
 
+    /**
+     * The graph, its standing and the lock rules; returns whether the lock verdict fails.
+     * {@code many}: graphs of several programs, shown with one witness per dependency and the list of sources.
+     */
+    static boolean body(PrintWriter out, LockGraph g, Chains chains, Map<String, Violation> first, Map<String, Long> counts, boolean many) {
         out.println();
         out.println("Lock classes seen, in the documented order (outer first):");
         for (LockClass c : g.classes()) {
@@ -152,8 +255,13 @@ final class LocksCommand implements Callable<Integer> {
             out.printf("  %s -> %s   [%s; %s]%n", edge.from().name, edge.to().name, standing(edge),
                     reverse ? "REVERSE ALSO SEEN" : "reverse never seen");
             out.println("      modes: " + edge.modes());
-            for (String line : distinct(edge.deps(), chains)) {
-                out.println("      " + line);
+            if (many) {
+                out.println("      first seen: " + LockGraph.shown(edge.first(), chains));
+                out.println("      in: " + String.join(", ", sources(edge.deps())));
+            } else {
+                for (String line : distinct(edge.deps(), chains)) {
+                    out.println("      " + line);
+                }
             }
         }
         List<LockGraph.Dependency> nested = g.nested();
@@ -161,7 +269,7 @@ final class LocksCommand implements Callable<Integer> {
             out.println();
             out.println("Nested (a class inside itself, which lockdep accepts only with a subclass: spin_lock_nested,"
                     + " mremap's SINGLE_DEPTH_NESTING; not part of the order):");
-            for (String line : distinctLabelled(nested, chains)) {
+            for (String line : distinctLabelled(nested, chains, many)) {
                 out.println("  " + line);
             }
         }
@@ -169,7 +277,7 @@ final class LocksCommand implements Callable<Integer> {
         if (!tries.isEmpty()) {
             out.println();
             out.println("Trylocks (cannot wait, so they order nothing):");
-            for (String line : distinctLabelled(tries, chains)) {
+            for (String line : distinctLabelled(tries, chains, many)) {
                 out.println("  " + line);
             }
         }
@@ -213,12 +321,12 @@ final class LocksCommand implements Callable<Integer> {
                     ? ", or involves a class it does not place." : "."));
         }
         for (String kind : LOCK_RULES) {
-            if (e.first.containsKey(kind)) {
+            if (first.containsKey(kind)) {
                 bad = true;
-                out.println(kind + " in " + e.counts.get(kind) + " execution(s), e.g.: " + e.first.get(kind).message());
+                out.println(kind + " in " + counts.get(kind) + " execution(s), e.g.: " + first.get(kind).message());
             }
         }
-        if (LOCK_RULES.stream().noneMatch(e.first::containsKey)) {
+        if (!many && LOCK_RULES.stream().noneMatch(first::containsKey)) {
             out.println("No blocking acquisition under a spinlock (SLEEP_IN_ATOMIC) and no protected field changed"
                     + " without its lock (PROTECTION) in any explored execution.");
         }
@@ -242,12 +350,28 @@ final class LocksCommand implements Callable<Integer> {
         return List.copyOf(out);
     }
 
-    private static List<String> distinctLabelled(List<LockGraph.Dependency> deps, Chains chains) {
+    private static List<String> distinctLabelled(List<LockGraph.Dependency> deps, Chains chains, boolean many) {
+        if (many) {
+            Map<String, List<LockGraph.Dependency>> by = new LinkedHashMap<>();
+            deps.forEach(d -> by.computeIfAbsent(d.fromLabel() + " -> " + d.toLabel(), x -> new java.util.ArrayList<>()).add(d));
+            List<String> out = new java.util.ArrayList<>();
+            by.forEach((label, l) -> out.add(label + ": " + LockGraph.shown(l.get(0), chains) + "\n      in: "
+                    + String.join(", ", sources(l))));
+            return out;
+        }
         java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
         for (LockGraph.Dependency d : deps) {
             out.add(d.fromLabel() + " -> " + d.toLabel() + ": " + LockGraph.shown(d, chains));
         }
         return List.copyOf(out);
+    }
+
+    private static List<String> sources(List<LockGraph.Dependency> deps) {
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        deps.forEach(d -> out.add(String.valueOf(d.witness().origin().source())));
+        List<String> l = List.copyOf(out);
+        return l.size() <= 6 ? l : java.util.stream.Stream.concat(l.subList(0, 5).stream(),
+                java.util.stream.Stream.of("and " + (l.size() - 5) + " more")).toList();
     }
 
     static String dot(String title, LockGraph g, Chains chains) {

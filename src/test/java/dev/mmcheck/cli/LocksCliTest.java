@@ -51,6 +51,10 @@ class LocksCliTest {
         assertThat(Files.readString(dot)).startsWith("digraph locks {").contains("\"anon_vma->rwsem\" -> \"pte lock\"");
         assertThat(CliTest.run("locks", "s003-mremap-pmd", "--variant", "nosuch").code()).isEqualTo(2);
         assertThat(CliTest.run("locks").code()).isEqualTo(2);
+        assertThat(CliTest.run("locks", "--all", "s003-mremap-pmd").code()).isEqualTo(2);
+        CliTest.Run both = CliTest.run("locks", "--all", "--variant", "after");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("--all runs every variant");
     }
 
     @Test

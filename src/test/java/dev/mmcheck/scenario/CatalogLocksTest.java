@@ -9,16 +9,21 @@ import dev.mmcheck.engine.Verdict;
 import dev.mmcheck.mm.lockdep.Chains;
 import dev.mmcheck.mm.lockdep.LockGraph;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The lock graph of every built-in scenario, every variant, explored exhaustively and past any
- * violation (as mmcheck locks does): no cycle, and every dependency in the documented order.
+ * violation (as mmcheck locks does): no cycle, and every dependency in the documented order; and
+ * no cycle in their union either (mmcheck locks --all), which a lock order split across two
+ * scenarios would make.
  */
 class CatalogLocksTest {
+    private static final List<LockGraph> GRAPHS = Collections.synchronizedList(new ArrayList<>());
 
     static List<Arguments> variants() {
         List<Arguments> out = new ArrayList<>();
@@ -41,5 +46,13 @@ class CatalogLocksTest {
         assertThat(g.lockOrderViolation(new Chains(ScenarioProgram.FRAMES))).isNull();
         assertThat(g.against()).isEmpty();
         assertThat(g.edges()).isNotEmpty();
+        GRAPHS.add(g);
+    }
+
+    @AfterAll
+    static void theUnionOfTheCatalogsGraphsHasNoCycleEither() {
+        LockGraph union = LockGraph.union(List.copyOf(GRAPHS));
+        assertThat(union.cycles()).isEmpty();
+        assertThat(union.against()).isEmpty();
     }
 }

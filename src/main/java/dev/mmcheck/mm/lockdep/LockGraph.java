@@ -80,8 +80,9 @@ public final class LockGraph {
     }
 
     /**
-     * The union of the graphs of several kernels that explored one program together (the workers of
-     * a parallel exploration, each with its own copy of the program): every dependency any of them saw.
+     * The union of the graphs of several kernels: the workers of a parallel exploration (each with
+     * its own copy of the program), or several programs (the whole catalog). Every dependency any
+     * of them saw, each with its witnesses.
      */
     public static LockGraph union(List<LockGraph> graphs) {
         if (graphs.size() == 1) {
@@ -93,7 +94,8 @@ public final class LockGraph {
         long writes = 0;
         for (LockGraph g : graphs) {
             for (Dependency d : g.deps) {
-                if (seen.add(d.fromLabel() + "->" + d.toLabel() + "@" + d.witness().thread())) {
+                if (seen.add(d.fromLabel() + "->" + d.toLabel() + "@" + System.identityHashCode(d.witness().origin()) + "/"
+                        + d.witness().thread())) {
                     deps.add(d);
                 }
             }

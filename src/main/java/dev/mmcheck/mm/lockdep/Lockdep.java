@@ -31,6 +31,7 @@ public final class Lockdep {
     private final Kernel k;
     private FrameNamer setupNamer;
     private List<ThreadSpec> threads = List.of();
+    private String source;
 
     // ---- the running code (rebuilt on every run of a thread's code) ----
     private Held[] held = NONE;
@@ -88,9 +89,19 @@ public final class Lockdep {
         return threads;
     }
 
-    /** A thread's name ("CPU1 reclaim0"), or "set-up" for -1. */
+    /** What this kernel runs ("s000-truncate-cow [after]"), when graphs of several programs are shown together. */
+    public void setSource(String source) {
+        this.source = source;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    /** A thread's name ("CPU1 reclaim0"), or "set-up" for -1; after the source if there is one. */
     public String threadName(int thread) {
-        return thread < 0 ? "set-up" : thread < threads.size() ? threads.get(thread).name() : "CPU" + thread;
+        String t = thread < 0 ? "set-up" : thread < threads.size() ? threads.get(thread).name() : "CPU" + thread;
+        return source == null ? t : source + " " + t;
     }
 
     /** How set-up acquisitions are named (the threads' are found later by replay). */
