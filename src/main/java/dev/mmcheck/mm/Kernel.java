@@ -20,6 +20,10 @@ import dev.mmcheck.mm.paths.Swap;
 import dev.mmcheck.mm.paths.TlbFlush;
 import dev.mmcheck.mm.paths.User;
 import dev.mmcheck.mm.paths.Vmscan;
+import dev.mmcheck.mm.paths.VmaSplit;
+import dev.mmcheck.mm.paths.Mprotect;
+import dev.mmcheck.mm.paths.Madvise;
+import dev.mmcheck.mm.paths.Fork;
 import dev.mmcheck.mm.lockdep.Acquisition;
 import dev.mmcheck.mm.lockdep.Lockdep;
 import dev.mmcheck.mm.types.AddressSpace;
@@ -86,6 +90,10 @@ public final class Kernel {
     public final Filemap filemap = new Filemap(this);
     public final OomKill oomKill = new OomKill(this);
     public final Migrate migrate = new Migrate(this);
+    public final VmaSplit vmaSplit = new VmaSplit(this);
+    public final Mprotect mprotect = new Mprotect(this);
+    public final Madvise madvise = new Madvise(this);
+    public final Fork fork = new Fork(this);
 
     /** The lock validator: lock graph, sleeping in atomic context, "protected by" rules. */
     public final Lockdep lockdep = new Lockdep(this);

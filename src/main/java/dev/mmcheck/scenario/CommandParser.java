@@ -12,16 +12,23 @@ final class CommandParser {
         Pos p = op.pos();
         return switch (op.text()) {
             case "mmap" -> {
-                if (t.size() < 4 || t.size() > 6) {
-                    throw new ScenarioError(t.size() > 6 ? t.get(6).pos() : p, "expected: mmap ADDR LEN rw|ro [private|shared] [FILE[@PGOFF]]");
+                if (t.size() < 4 || t.size() > 9) {
+                    throw new ScenarioError(t.size() > 9 ? t.get(9).pos() : p,
+                            "expected: mmap ADDR LEN rw|ro|none [private|shared] [FILE[@PGOFF]] [fixed] [locked] [populate]");
                 }
                 boolean shared = false;
                 String file = null;
                 long pgoff = 0;
+                int flags = 0;
                 for (int i = 4; i < t.size(); i++) {
                     String w = t.get(i).text();
                     if (w.equals("shared") || w.equals("private")) {
                         shared = w.equals("shared");
+                    } else if (w.equals("fixed") || w.equals("locked") || w.equals("populate")) {
+                        flags |= w.equals("fixed") ? Command.MAP_FIXED : w.equals("locked") ? Command.MAP_LOCKED : Command.MAP_POPULATE;
+                    } else if (file != null) {
+                        throw new ScenarioError(t.get(i).pos(), "unexpected '" + w + "' (the file is " + file
+                                + "; flags are fixed, locked, populate)");
                     } else {
                         int at = w.indexOf('@');
                         file = at < 0 ? w : w.substring(0, at);
@@ -31,18 +38,18 @@ final class CommandParser {
                         }
                     }
                 }
-                yield new Command.Mmap(p, addr(t.get(1), env), len(t.get(2), env), prot(t.get(3)), shared, file, pgoff);
+                yield new Command.Mmap(p, addr(t.get(1), env), ulen(t.get(2), env), prot(t.get(3)), shared, file, pgoff, flags);
             }
             case "mlock", "munlock" -> {
                 need(t, 3, op.text() + " ADDR LEN");
-                yield new Command.Mlock(p, addr(t.get(1), env), len(t.get(2), env), op.text().equals("mlock"));
+                yield new Command.Mlock(p, addr(t.get(1), env), ulen(t.get(2), env), op.text().equals("mlock"));
             }
             case "mprotect" -> {
-                need(t, 4, "mprotect ADDR LEN rw|ro");
-                yield new Command.Mprotect(p, addr(t.get(1), env), len(t.get(2), env), prot(t.get(3)));
+                need(t, 4, "mprotect ADDR LEN rw|ro|none");
+                yield new Command.Mprotect(p, addr(t.get(1), env), ulen(t.get(2), env), prot(t.get(3)));
             }
-            case "truncate" -> {
-                need(t, 3, "truncate FILE SIZE");
+            case "truncate", "ftruncate" -> {
+                need(t, 3, op.text() + " FILE SIZE");
                 yield new Command.Truncate(p, t.get(1).text(), len(t.get(2), env));
             }
             case "exit" -> {
@@ -71,15 +78,68 @@ final class CommandParser {
             }
             case "munmap" -> {
                 need(t, 3, "munmap ADDR LEN");
-                yield new Command.Munmap(p, addr(t.get(1), env), len(t.get(2), env));
+                yield new Command.Munmap(p, addr(t.get(1), env), ulen(t.get(2), env));
             }
             case "read", "write" -> {
                 need(t, 2, op.text() + " ADDR");
                 yield new Command.Access(p, addr(t.get(1), env), op.text().equals("write"));
             }
             case "mremap" -> {
-                need(t, 6, "mremap ADDR OLD_LEN NEW_LEN maymove|fixed NEW_ADDR");
-                yield new Command.Mremap(p, addr(t.get(1), env), len(t.get(2), env), len(t.get(3), env), flags(t.get(4)), addr(t.get(5), env));
+                if (t.size() < 4 || t.size() > 6) {
+                    throw new ScenarioError(t.size() > 6 ? t.get(6).pos() : p, "expected: mremap ADDR OLD_LEN NEW_LEN [maymove|fixed|dontunmap [NEW_ADDR]]");
+                }
+                int f = t.size() > 4 ? flags(t.get(4)) : 0;
+                long to = t.size() > 5 ? addr(t.get(5), env) : 0;
+                if ((f & (Command.MREMAP_FIXED | Command.MREMAP_DONTUNMAP)) != 0 && t.size() < 6) {
+                    throw new ScenarioError(t.get(4).pos(), "fixed and dontunmap need a NEW_ADDR");
+                }
+                yield new Command.Mremap(p, addr(t.get(1), env), ulen(t.get(2), env), ulen(t.get(3), env), f, to);
+            }
+            case "mlock2" -> {
+                if (t.size() != 3 && t.size() != 4) {
+                    need(t, 4, "mlock2 ADDR LEN [onfault|0]");
+                }
+                int f = 0;
+                if (t.size() == 4 && !t.get(3).text().equals("0")) {
+                    if (!t.get(3).text().equals("onfault")) {
+                        throw new ScenarioError(t.get(3).pos(), "expected onfault or 0, found '" + t.get(3).text() + "'");
+                    }
+                    f = Command.MLOCK_ONFAULT;
+                }
+                yield new Command.Mlock2(p, addr(t.get(1), env), ulen(t.get(2), env), f);
+            }
+            case "mlockall" -> {
+                if (t.size() < 2) {
+                    need(t, 2, "mlockall current|future|onfault ... (or 0)");
+                }
+                int f = 0;
+                for (Token x : t.subList(1, t.size())) {
+                    for (String part : x.text().split("\\|")) {
+                        switch (part) {
+                            case "current" -> f |= Command.MCL_CURRENT;
+                            case "future" -> f |= Command.MCL_FUTURE;
+                            case "onfault" -> f |= Command.MCL_ONFAULT;
+                            case "0" -> { }
+                            default -> throw new ScenarioError(x.pos(), "unknown mlockall flag '" + part + "' (known: current, future, onfault, 0)");
+                        }
+                    }
+                }
+                yield new Command.Mlockall(p, f);
+            }
+            case "munlockall" -> {
+                need(t, 1, "munlockall");
+                yield new Command.Munlockall(p);
+            }
+            case "madvise" -> {
+                need(t, 4, "madvise ADDR LEN dontneed");
+                if (!t.get(3).text().equals("dontneed")) {
+                    throw new ScenarioError(t.get(3).pos(), "only dontneed is modelled, found '" + t.get(3).text() + "'");
+                }
+                yield new Command.Madvise(p, addr(t.get(1), env), ulen(t.get(2), env), Command.MADV_DONTNEED);
+            }
+            case "fork" -> {
+                need(t, 2, "fork CHILD");
+                yield new Command.Fork(p, t.get(1).text());
             }
             case "migrate" -> {
                 need(t, 2, "migrate ADDR");
@@ -90,24 +150,29 @@ final class CommandParser {
                 yield new Command.Reclaim(p, addr(t.get(1), env));
             }
             default -> throw new ScenarioError(p, "unknown command '" + op.text()
-                    + "' (known: mmap, munmap, mprotect, mlock, munlock, read, write, mremap, truncate, exit, reclaim, age, remap_file_pages, oom-victim, oom-reap, process_mrelease, migrate)");
+                    + "' (known: mmap, munmap, mprotect, mlock, mlock2, munlock, mlockall, munlockall, madvise, read, write, mremap,"
+                    + " fork, truncate, ftruncate, exit, reclaim, age, remap_file_pages, oom-victim, oom-reap, process_mrelease, migrate)");
         };
     }
 
-    private static boolean prot(Token t) {
-        if (!t.text().equals("rw") && !t.text().equals("ro")) {
-            throw new ScenarioError(t.pos(), "expected rw or ro, found '" + t.text() + "'");
-        }
-        return t.text().equals("rw");
+    private static int prot(Token t) {
+        return switch (t.text()) {
+            case "rw" -> Command.PROT_READ | Command.PROT_WRITE;
+            case "ro" -> Command.PROT_READ;
+            case "none" -> 0;
+            default -> throw new ScenarioError(t.pos(), "expected rw or ro (or none), found '" + t.text() + "'");
+        };
     }
 
     private static int flags(Token t) {
         int f = 0;
         for (String part : t.text().split("\\|")) {
             switch (part) {
-                case "maymove" -> f |= 1;
-                case "fixed" -> f |= 2;
-                default -> throw new ScenarioError(t.pos(), "unknown mremap flag '" + part + "' (known: maymove, fixed)");
+                case "maymove" -> f |= Command.MREMAP_MAYMOVE;
+                case "fixed" -> f |= Command.MREMAP_FIXED;
+                case "dontunmap" -> f |= Command.MREMAP_DONTUNMAP;
+                case "0", "none" -> { }
+                default -> throw new ScenarioError(t.pos(), "unknown mremap flag '" + part + "' (known: maymove, fixed, dontunmap, none)");
             }
         }
         return f;
@@ -127,6 +192,14 @@ final class CommandParser {
             throw new ScenarioError(t.pos(), "length " + t.text() + " is out of range");
         }
         return n;
+    }
+
+    /**
+     * A length as a system call takes it: any 64-bit value (a huge one, written in hex, is how bad
+     * inputs such as an overflowing range are written); the kernel's checks decide.
+     */
+    private static long ulen(Token t, Map<String, Long> env) {
+        return Expr.eval(t.pos(), t.text(), env);
     }
 
     private static void need(List<Token> t, int n, String form) {

@@ -31,6 +31,8 @@ public final class ScenarioParser {
     private final List<Scenario.Cpu> cpus = new ArrayList<>();
     private final List<Scenario.Param> params = new ArrayList<>();
     private final List<Scenario.File> files = new ArrayList<>();
+    private final List<Scenario.Step> timeline = new ArrayList<>();
+    private final java.util.Set<String> exited = new java.util.HashSet<>();
     private final Map<String, String> overrides;
     private final Map<String, Long> env = new LinkedHashMap<>();
     private Block block; // the process or cpu section whose indented commands follow
@@ -72,7 +74,7 @@ public final class ScenarioParser {
             boolean indented = Character.isWhitespace(raw.charAt(0));
             if (indented) {
                 if (block == null) {
-                    throw new ScenarioError(toks.get(0).pos(), "an indented command must follow a 'process' or 'cpu' line");
+                    throw new ScenarioError(toks.get(0).pos(), "an indented command must follow a 'process', 'observe' or 'cpu' line");
                 }
                 block.lines().add(toks);
             } else {
@@ -90,9 +92,6 @@ public final class ScenarioParser {
         if (name == null) {
             throw new ScenarioError(first != null ? first : new Pos(file, 1, 1), "missing 'scenario NAME' line");
         }
-        if (cpus.isEmpty()) {
-            throw new ScenarioError(new Pos(file, lines.length, 1), "the scenario has no 'cpu' section");
-        }
         if (variants.isEmpty()) {
             variants.add(new Scenario.Variant("base", null, List.of(), "the kernel the scenario names", new Pos(file, 1, 1)));
         }
@@ -103,7 +102,7 @@ public final class ScenarioParser {
         }
         return new Scenario(name, file, seed, title, kernel, List.copyOf(description), List.copyOf(variants),
                 List.copyOf(expectations), Map.copyOf(config), Map.copyOf(sizes), preemptionBound,
-                List.copyOf(params), List.copyOf(files), List.copyOf(processes), List.copyOf(cpus));
+                List.copyOf(params), List.copyOf(files), List.copyOf(processes), List.copyOf(cpus), List.copyOf(timeline));
     }
 
     /**
@@ -115,6 +114,10 @@ public final class ScenarioParser {
             return;
         }
         List<Token> h = block.header();
+        if (h.get(0).text().equals("observe")) {
+            closeObserve();
+            return;
+        }
         Loop loop = Loop.of(h, env);
         List<Token> head = loop == null ? h : h.subList(0, h.size() - 4);
         boolean isCpu = head.get(0).text().equals("cpu");
@@ -124,7 +127,20 @@ public final class ScenarioParser {
                 env.put(loop.var(), (long) c);
             }
             List<Command> cmds = new ArrayList<>();
-            for (List<Token> line : block.lines()) {
+            for (List<Token> whole : block.lines()) {
+                Scenario.Expect expect = null;
+                List<Token> line = whole;
+                int n0 = whole.size();
+                if (n0 >= 2 && whole.get(n0 - 2).text().equals("=>")) {
+                    if (isCpu) {
+                        throw new ScenarioError(whole.get(n0 - 2).pos(), "a cpu's commands race: their outcomes are not checked (=> belongs to process sections)");
+                    }
+                    expect = expectation(whole.get(n0 - 1));
+                    line = whole.subList(0, n0 - 2);
+                }
+                if (line.isEmpty()) {
+                    throw new ScenarioError(whole.get(0).pos(), "a command is missing before =>");
+                }
                 Loop inner = Loop.of(line, env);
                 List<Token> body = inner == null ? line : line.subList(0, line.size() - 4);
                 int n = inner == null ? 1 : inner.count();
@@ -132,7 +148,11 @@ public final class ScenarioParser {
                     if (inner != null) {
                         env.put(inner.var(), (long) j);
                     }
-                    cmds.add(CommandParser.parse(body, env));
+                    Command cmd = CommandParser.parse(body, env);
+                    cmds.add(cmd);
+                    if (!isCpu) {
+                        call(head.get(1).text(), cmd, expect);
+                    }
                 }
                 if (inner != null) {
                     env.remove(inner.var());
@@ -141,12 +161,91 @@ public final class ScenarioParser {
             if (isCpu) {
                 addCpu(head, loop == null ? null : loop.var(), c, cmds);
             } else {
-                processes.get(processes.size() - 1).setup().addAll(cmds);
+                process(head.get(1).text()).setup().addAll(cmds);
             }
         }
         if (loop != null) {
             env.remove(loop.var());
         }
+        block = null;
+    }
+
+    /** A command of a process section, in timeline order: forks declare their child, exits end the process. */
+    private void call(String proc, Command cmd, Scenario.Expect expect) {
+        if (exited.contains(proc)) {
+            throw new ScenarioError(cmd.pos(), "process '" + proc + "' has exited");
+        }
+        if (cmd instanceof Command.Fork f) {
+            if (process(f.child()) != null) {
+                throw new ScenarioError(f.pos(), "process '" + f.child() + "' already exists");
+            }
+            processes.add(new Scenario.Process(f.child(), new ArrayList<>(), f.pos(), proc));
+        }
+        if (cmd instanceof Command.Exit) {
+            exited.add(proc);
+        }
+        timeline.add(new Scenario.Call(proc, cmd, expect));
+    }
+
+    private Scenario.Expect expectation(Token t) {
+        String x = t.text();
+        if (x.equals("ok") || x.matches("E[A-Z0-9]+") || x.matches("SIG(SEGV|BUS)(/[A-Z_]+)?")) {
+            return new Scenario.Expect(x, null, t.pos());
+        }
+        return new Scenario.Expect(x, Expr.eval(t.pos(), x, env), t.pos());
+    }
+
+    /** The checks under an observe line. */
+    private void closeObserve() {
+        Token label = block.header().get(1);
+        List<Scenario.Check> checks = new ArrayList<>();
+        for (List<Token> line : block.lines()) {
+            Token kind = line.get(0);
+            if (line.size() < 3) {
+                throw new ScenarioError(kind.pos(), "expected: pages|vmlck|vmas|locked PROCESS ...");
+            }
+            String proc = line.get(1).text();
+            if (process(proc) == null || exited.contains(proc)) {
+                throw new ScenarioError(line.get(1).pos(), "no live process '" + proc + "' at this point");
+            }
+            List<String> args = new ArrayList<>();
+            List<Long> nums = new ArrayList<>();
+            switch (kind.text()) {
+                case "pages" -> {
+                    nums.add(Expr.eval(line.get(2).pos(), line.get(2).text(), env));
+                    for (Token c : line.subList(3, line.size())) {
+                        if (!c.text().matches("\\.|\\?|[afz?][0-9]*M?U?")) {
+                            throw new ScenarioError(c.pos(), "a page is . (absent), ? (anything) or a|f|z (anon, file, zero page) with an"
+                                    + " optional identity number and M (PG_mlocked) U (unevictable), e.g. a1MU; found '" + c.text() + "'");
+                        }
+                        args.add(c.text());
+                    }
+                }
+                case "vmlck", "locked" -> {
+                    int want = kind.text().equals("vmlck") ? 3 : 4;
+                    if (line.size() != want) {
+                        throw new ScenarioError(kind.pos(), kind.text().equals("vmlck") ? "expected: vmlck PROCESS SIZE" : "expected: locked PROCESS ADDR SIZE");
+                    }
+                    for (Token x : line.subList(2, line.size())) {
+                        nums.add(Expr.eval(x.pos(), x.text(), env));
+                    }
+                }
+                case "vmas" -> {
+                    for (Token v : line.subList(2, line.size())) {
+                        String[] f = v.text().split(":");
+                        if (f.length < 3 || f.length > 4 || !f[2].matches("[r-][w-][x-][ps]") || (f.length == 4 && !f[3].equals("lo"))) {
+                            throw new ScenarioError(v.pos(), "a vma is START:END:PERMS[:lo], e.g. 0x10000000:0x10004000:rw-p:lo");
+                        }
+                        nums.add(Expr.eval(v.pos(), f[0], env));
+                        nums.add(Expr.eval(v.pos(), f[1], env));
+                        args.add(f.length == 4 ? f[2] + ":lo" : f[2]);
+                    }
+                }
+                default -> throw new ScenarioError(kind.pos(), "unknown check '" + kind.text() + "' (known: pages, vmlck, vmas, locked)");
+            }
+            checks.add(new Scenario.Check(kind.text(), proc, List.copyOf(args), List.copyOf(nums), kind.pos()));
+        }
+        timeline.add(new Scenario.Observe(label.text(), List.copyOf(checks), block.header().get(0).pos()));
         block = null;
     }
 
@@ -228,11 +327,21 @@ public final class ScenarioParser {
             case "process" -> {
                 need(t, 2, 2, "process NAME");
                 String p = t.get(1).text();
-                if (process(p) != null) {
-                    throw new ScenarioError(t.get(1).pos(), "process '" + p + "' is declared twice");
+                block = new Block(t, new ArrayList<>());
+                if (process(p) == null) {
+                    processes.add(new Scenario.Process(p, new ArrayList<>(), d.pos(), null));
+                } else if (exited.contains(p)) {
+                    throw new ScenarioError(t.get(1).pos(), "process '" + p + "' has exited");
+                }
+                // a process declared before goes on where it left off (its steps interleave with the others' in file order)
+            }
+            case "observe" -> {
+                need(t, 2, 2, "observe LABEL");
+                String label = t.get(1).text();
+                if (timeline.stream().anyMatch(x -> x instanceof Scenario.Observe o && o.label().equals(label))) {
+                    throw new ScenarioError(t.get(1).pos(), "observation '" + label + "' is declared twice");
                 }
                 block = new Block(t, new ArrayList<>());
-                processes.add(new Scenario.Process(p, new ArrayList<>(), d.pos()));
             }
             case "cpu" -> {
                 if (t.size() != 3 && t.size() != 7) {
@@ -241,7 +350,7 @@ public final class ScenarioParser {
                 block = new Block(t, new ArrayList<>());
             }
             default -> throw new ScenarioError(d.pos(), "unknown directive '" + d.text()
-                    + "' (expected scenario, seed, title, kernel, variant, expect, param, config, size, bound, file, process or cpu;"
+                    + "' (expected scenario, seed, title, kernel, variant, expect, param, config, size, bound, file, process, observe or cpu;"
                     + " commands must be indented under a process or cpu)");
         }
     }

@@ -74,6 +74,19 @@ public final class ScenarioProgram {
                 sz.getOrDefault("anon-vmas", z.anonVmas()), sz.getOrDefault("swap-slots", z.swapSlots()),
                 Math.max(1, s.files().size()),
                 (int) Math.max(1, s.files().stream().mapToLong(Scenario.File::pages).max().orElse(1)));
+        if (s.cpus().isEmpty()) {
+            throw new ScenarioError(s.source() + ": " + s.name() + " has no 'cpu' section: nothing to explore"
+                    + " (a scenario of sequential steps is for mmcheck conform)");
+        }
+        return build(s, v, gen, patches, config, sizes, Timeline.STRICT);
+    }
+
+    /**
+     * Builds it for a kernel given in full, running the set-up (the timeline) with {@code listener}
+     * watching: {@link Timeline#STRICT} for a race, an observer for {@code mmcheck conform}.
+     */
+    public static ScenarioProgram build(Scenario s, Scenario.Variant v, Generation gen, Set<Patch> patches, Config config,
+            Sizes sizes, Timeline.Listener listener) {
         Kernel k = new Kernel(config, gen, patches, sizes, s.cpus().size());
         k.lockdep.setSetupFrames(FRAMES);
 
@@ -85,26 +98,17 @@ public final class ScenarioProgram {
         }
         Map<String, MmStruct> mms = new HashMap<>();
         for (Scenario.Process p : s.processes()) {
-            MmStruct mm = k.mm(mms.size());
-            mms.put(p.name(), mm);
-            k.setCpuMm(k.setupCpu, mm);
-            for (Command c : p.setup()) {
-                checkFiles(c, files);
-                try {
-                    Syscalls.run(k, c, resolve(k, c, mm), files);
-                } catch (SetupError | ModelError e) {
-                    throw new ScenarioError(c.pos(), "set-up failed: " + e.getMessage());
-                }
-            }
+            mms.put(p.name(), k.mm(mms.size())); // a forked child's mm waits, empty, for its fork
         }
+        Timeline.run(s, new Timeline.Run(k, files, mms), listener);
         List<ThreadSpec> threads = new ArrayList<>();
         for (int i = 0; i < s.cpus().size(); i++) {
             Scenario.Cpu cpu = s.cpus().get(i);
             k.setCpuMm(i, mms.get(cpu.process()));
             Map<Command, Page> pagesAt = new HashMap<>();
             for (Command c : cpu.program()) {
-                checkFiles(c, files);
-                Page page = resolve(k, c, mms.get(cpu.process()));
+                Timeline.checkFiles(c, files);
+                Page page = Timeline.resolve(k, c, mms.get(cpu.process()));
                 if (page != null) {
                     pagesAt.put(c, page);
                 }
@@ -113,7 +117,7 @@ public final class ScenarioProgram {
             threads.add(new ThreadSpec("CPU" + i + " " + cpu.name(), steps -> {
                 k.enter(steps);
                 for (Command c : cmds) {
-                    Syscalls.run(k, c, pagesAt.get(c), files);
+                    Syscalls.run(k, c, pagesAt.get(c), files, mms);
                 }
             }));
         }
@@ -121,32 +125,6 @@ public final class ScenarioProgram {
         k.lockdep.setThreads(threads);
         Program program = new Program(k.memory, threads, Invariants.stepChecks(k), Invariants.finalChecks(k));
         return new ScenarioProgram(s, v, k, program);
-    }
-
-    /** The page a reclaim or age command names, as mapped when the set-up (so far) is done. */
-    private static Page resolve(Kernel k, Command c, MmStruct mm) {
-        long addr;
-        if (c instanceof Command.Reclaim r) {
-            addr = r.addr();
-        } else if (c instanceof Command.Age a) {
-            addr = a.addr();
-        } else if (c instanceof Command.Migrate mg) {
-            addr = mg.addr();
-        } else {
-            return null;
-        }
-        Page page = pageMappedAt(k, mm, addr);
-        if (page == null) {
-            throw new ScenarioError(c.pos(), "no page is mapped at " + Pgtable.hex(addr) + " at this point of the set-up");
-        }
-        return page;
-    }
-
-    private static void checkFiles(Command c, Map<String, AddressSpace> files) {
-        String f = c instanceof Command.Mmap m ? m.file() : c instanceof Command.Truncate t ? t.file() : null;
-        if (f != null && !files.containsKey(f)) {
-            throw new ScenarioError(c.pos(), "unknown file '" + f + "' (declare it with 'file NAME PAGES')");
-        }
     }
 
     /** The page a present pte maps at addr in the set-up's final state, or null. */

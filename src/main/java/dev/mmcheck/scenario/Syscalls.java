@@ -5,35 +5,53 @@ import dev.mmcheck.mm.types.AddressSpace;
 import dev.mmcheck.mm.types.MmStruct;
 import dev.mmcheck.mm.types.Page;
 import dev.mmcheck.mm.types.Pgtable;
-import dev.mmcheck.mm.types.VmFlags;
 import java.util.Map;
 
-/** Carries out a command on the running CPU through the kernel's entry points. */
+/**
+ * Carries out a command on the running CPU through the kernel's entry points, and says what the
+ * system call returned ({@link Outcome}).
+ */
 final class Syscalls {
     private Syscalls() {}
 
-    static void run(Kernel k, Command c, Page resolved, Map<String, AddressSpace> files) {
+    static Outcome run(Kernel k, Command c, Page resolved, Map<String, AddressSpace> files) {
+        return run(k, c, resolved, files, Map.of());
+    }
+
+    /** {@code mms}: the processes by name, for fork (the child's mm is ready and empty). */
+    static Outcome run(Kernel k, Command c, Page resolved, Map<String, AddressSpace> files, Map<String, MmStruct> mms) {
         MmStruct mm = k.currentMm();
+        long ret = 0;
         switch (c) {
-            case Command.Mmap m -> {
-                mm.mmapLock.downWrite();
-                long flags = (m.writable() ? VmFlags.VM_WRITE : 0) | (m.shared() ? VmFlags.VM_SHARED : 0);
-                if (m.file() == null) {
-                    k.mmap.mmapRegion(mm, m.addr(), m.len(), flags);
-                } else {
-                    k.mmap.mmapFile(mm, m.addr(), m.len(), flags, files.get(m.file()), m.pgoff());
+            case Command.Mmap m -> ret = k.mmap.sysMmap(m.addr(), m.len(), m.prot(), m.shared(),
+                    m.file() == null ? null : files.get(m.file()), m.pgoff(), m.flags());
+            case Command.Munmap m -> ret = k.mmap.sysMunmap(m.addr(), m.len());
+            case Command.Mprotect m -> ret = k.mprotect.sysMprotect(m.addr(), m.len(), m.prot());
+            case Command.Mlock m -> ret = m.on() ? k.mlock.sysMlock(m.addr(), m.len(), true) : k.mlock.sysMunlock(m.addr(), m.len());
+            case Command.Mlock2 m -> ret = k.mlock.sysMlock2(m.addr(), m.len(), m.flags());
+            case Command.Mlockall m -> ret = k.mlock.sysMlockall(m.flags());
+            case Command.Munlockall m -> ret = k.mlock.sysMunlockall();
+            case Command.Madvise m -> ret = k.madvise.sysMadvise(m.addr(), m.len(), m.advice());
+            case Command.Fork f -> {
+                MmStruct child = mms.get(f.child());
+                if (child == null) {
+                    throw new ScenarioError(f.pos(), "fork: no process '" + f.child() + "' to create");
                 }
-                mm.mmapLock.upWrite();
+                ret = k.fork.sysFork(child);
             }
-            case Command.Munmap m -> {
-                mm.mmapLock.downWrite();
-                k.mmap.doMunmap(mm, m.addr(), m.len());
-                mm.mmapLock.upWrite();
+            case Command.Access a -> {
+                int fault = k.user.accessFault(a.addr(), a.write());
+                if (fault != 0) {
+                    k.checkReturnsUnlocked(name(c));
+                    long page = a.addr() & ~(Pgtable.PAGE_SIZE - 1);
+                    return switch (fault) {
+                        case dev.mmcheck.mm.paths.User.SEGV_MAPERR -> Outcome.fault("SIGSEGV", "SEGV_MAPERR", page);
+                        case dev.mmcheck.mm.paths.User.SEGV_ACCERR -> Outcome.fault("SIGSEGV", "SEGV_ACCERR", page);
+                        default -> Outcome.fault("SIGBUS", "BUS_ADRERR", page);
+                    };
+                }
             }
-            case Command.Mprotect m -> k.mmap.mprotect(mm, m.addr(), m.len(), m.writable());
-            case Command.Mlock m -> k.mlock.sysMlock(m.addr(), m.len(), m.on());
-            case Command.Access a -> k.user.access(a.addr(), a.write());
-            case Command.Mremap r -> k.mremap.mremap(r.addr(), r.oldLen(), r.newLen(), r.flags(), r.newAddr());
+            case Command.Mremap r -> ret = k.mremap.mremap(r.addr(), r.oldLen(), r.newLen(), r.flags(), r.newAddr());
             case Command.Truncate t -> k.truncate.truncateSetsize(files.get(t.file()), t.size());
             case Command.Exit e -> k.mmap.exitMm(mm);
             case Command.OomVictim o -> k.oomKill.markOomVictim(mm);
@@ -60,6 +78,7 @@ final class Syscalls {
             }
         }
         k.checkReturnsUnlocked(name(c));
+        return Outcome.of(ret);
     }
 
     static String name(Command c) {
@@ -68,6 +87,11 @@ final class Syscalls {
             case Command.Munmap m -> "munmap";
             case Command.Mprotect m -> "mprotect";
             case Command.Mlock m -> m.on() ? "mlock" : "munlock";
+            case Command.Mlock2 m -> "mlock2";
+            case Command.Mlockall m -> "mlockall";
+            case Command.Munlockall m -> "munlockall";
+            case Command.Madvise m -> "madvise";
+            case Command.Fork f -> "fork";
             case Command.Access a -> a.write() ? "a user write" : "a user read";
             case Command.Mremap r -> "mremap";
             case Command.Truncate t -> "ftruncate";

@@ -125,6 +125,7 @@ public final class Filemap {
         long pages = (bytes + Pgtable.PAGE_SIZE - 1) >>> Pgtable.PAGE_SHIFT;
         k.step("i_size_write(" + mapping.name() + ", " + bytes + ")", null, m -> {
             m.write(mapping.size, pages);
+            m.write(mapping.allocated, 1);
             return 0;
         });
     }

@@ -3,6 +3,7 @@ package dev.mmcheck.mm.paths;
 import dev.mmcheck.engine.ModelError;
 import dev.mmcheck.mm.Kernel;
 import dev.mmcheck.mm.Mirrors;
+import dev.mmcheck.mm.Patch;
 import dev.mmcheck.mm.types.Entry;
 import dev.mmcheck.mm.types.MmStruct;
 import dev.mmcheck.mm.types.Page;
@@ -54,8 +55,8 @@ public final class Gup {
         SpinLock[] ptl = new SpinLock[1];
         Entry ptep = k.memoryC.pteOffsetMapLock(vma.readMm(), pmd, address, ptl);
         long pte = ptep.read("pte = *ptep");
-        if (!Pgtable.present(pte) || (write && (pte & Pgtable.WRITE) == 0)) {
-            ptl[0].unlock();
+        if (!Pgtable.present(pte) || (write && (pte & Pgtable.WRITE) == 0) || Pgtable.isZero(pte)) {
+            ptl[0].unlock(); // the zero page: vm_normal_page() is NULL (populate checks it apart)
             return null;
         }
         Page page = k.page(Pgtable.pfn(pte));
@@ -82,21 +83,37 @@ public final class Gup {
         return k.memoryC.pteOffsetMapLock(mm, pmd, addr, ptl);
     }
 
-    /** __mm_populate: fault in and mlock [start, start + len) under mmap_lock for read. */
-    @Mirrors(value = "__mm_populate", file = "mm/gup.c", version = "3.16")
+    /** __mm_populate: fault in and mlock [start, start + len) under mmap_lock for read; errors stop it. */
     public long mmPopulate(MmStruct mm, long start, long len) {
+        return mmPopulate(mm, start, len, false);
+    }
+
+    /**
+     * __mm_populate: fault in [start, start + len), vma by vma, under mmap_lock for read (before
+     * 5.18 FOLL_MLOCK also mlocks the pages of a VM_LOCKED vma). With {@code ignoreErrors} (mmap,
+     * mlockall, mremap) a vma that fails is skipped; otherwise the first error is returned
+     * (-EFAULT: a page could not be faulted in).
+     */
+    @Mirrors(value = "__mm_populate", file = "mm/gup.c", version = "6.x")
+    public long mmPopulate(MmStruct mm, long start, long len, boolean ignoreErrors) {
         long end = start + len;
         mm.mmapLock.downRead();
-        for (long nstart = start; nstart < end; ) {
+        for (long nstart = start; Long.compareUnsigned(nstart, end) < 0; ) {
             Vma vma = k.mmap.findVma(mm, nstart);
-            if (vma == null || k.mmap.readStart(vma) >= end) {
+            if (vma == null || Long.compareUnsigned(k.mmap.readStart(vma), end) >= 0) {
                 break;
             }
             long nend = Math.min(end, k.mmap.readEnd(vma));
             nstart = Math.max(nstart, k.mmap.readStart(vma));
-            if (!populateVmaPageRange(vma, nstart, nend)) {
-                mm.mmapLock.upRead();
-                return -14; // EFAULT: a page could not be faulted in (beyond the end of its file)
+            long done = populateVmaPageRange(vma, nstart, nend);
+            if (done < nend) {
+                if (!ignoreErrors) {
+                    mm.mmapLock.upRead();
+                    return -14; // EFAULT: a page could not be faulted in (beyond the end of its file, or PROT_NONE)
+                }
+                // ignore_errors: go on after the page that failed (the vma's rest is skipped by the next find_vma)
+                nstart = nend;
+                continue;
             }
             nstart = nend;
         }
@@ -104,28 +121,66 @@ public final class Gup {
         return 0;
     }
 
-    /** populate_vma_page_range / __get_user_pages with FOLL_TOUCH | FOLL_MLOCK (| FOLL_WRITE to break COW). */
-    @Mirrors(value = "__mlock_vma_pages_range", file = "mm/mlock.c", version = "3.16")
-    boolean populateVmaPageRange(Vma vma, long start, long end) {
+    /**
+     * populate_vma_page_range / __get_user_pages with FOLL_TOUCH, FOLL_WRITE for a private writable
+     * vma (to break COW) or else a read (FOLL_FORCE, which a PROT_NONE vma refuses: EFAULT), and
+     * before 5.18 FOLL_MLOCK. A VM_LOCKONFAULT vma is not populated (4.4+). Returns how far it got.
+     */
+    @Mirrors(value = "populate_vma_page_range", file = "mm/gup.c", version = "6.x")
+    long populateVmaPageRange(Vma vma, long start, long end) {
         long flags = vma.readFlags();
+        if (k.has(Patch.MLOCK_ONFAULT) && (flags & VmFlags.VM_LOCKONFAULT) != 0) {
+            return end;
+        }
+        if ((flags & (VmFlags.VM_READ | VmFlags.VM_WRITE)) == 0) {
+            return start; // check_vma_flags: no VM_READ and no FOLL_FORCE for a PROT_NONE vma
+        }
         boolean write = (flags & (VmFlags.VM_WRITE | VmFlags.VM_SHARED)) == VmFlags.VM_WRITE;
+        boolean mlock = !k.has(Patch.MLOCK_COUNT);
         MmStruct mm = vma.readMm();
         for (long a = start; a < end; a += Pgtable.PAGE_SIZE) {
             for (int faults = 0; ; faults++) {
                 Entry pmd = pmdOf(mm, a);
-                Page page = pmd == null ? null : followPagePte(vma, a, pmd, false, true, write);
-                if (page != null) {
+                if (pmd != null && follow(vma, a, pmd, mlock, write)) {
                     break;
                 }
                 if (faults == MAX_FAULTS) {
                     throw new ModelError("populate of " + Pgtable.hex(a) + " did not converge", null);
                 }
                 if (!k.memoryC.handleMmFault(vma, a, write)) {
-                    return false;
+                    return a;
                 }
             }
         }
-        return true;
+        return end;
     }
 
+    /**
+     * follow_page_pte as populate uses it: is the page there (for a read, the zero page counts; for
+     * a write, the pte must be writable)? With FOLL_MLOCK (before 5.18) a page of a VM_LOCKED vma is
+     * mlocked here, under the pte lock, if its page lock can be taken without waiting.
+     */
+    @Mirrors(value = "follow_page_pte", file = "mm/gup.c", version = "3.16")
+    private boolean follow(Vma vma, long address, Entry pmd, boolean mlock, boolean write) {
+        SpinLock[] ptl = new SpinLock[1];
+        Entry ptep = k.memoryC.pteOffsetMapLock(vma.readMm(), pmd, address, ptl);
+        long pte = ptep.read("pte = *ptep");
+        if (!Pgtable.present(pte) || (write && (pte & Pgtable.WRITE) == 0)) {
+            ptl[0].unlock();
+            return false;
+        }
+        if (Pgtable.isZero(pte)) {
+            ptl[0].unlock();
+            return true;
+        }
+        Page page = k.page(Pgtable.pfn(pte));
+        if (mlock && (vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
+            if (page.readMapping() != 0 && page.trylock()) {
+                k.mlock.mlockVmaPage(page);
+                page.unlock();
+            }
+        }
+        ptl[0].unlock();
+        return true;
+    }
 }

@@ -163,19 +163,42 @@ public final class MmMemory {
 
     // ---- faults ---------------------------------------------------------------------------------
 
-    /** The x86 fault entry: returns false for SIGSEGV. */
-    @Mirrors(value = "do_user_addr_fault", file = "arch/x86/mm/fault.c", version = "5.12.9")
+    /** The x86 fault entry: returns false for SIGSEGV or SIGBUS. */
     public boolean doUserAddrFault(long addr, boolean write) {
+        return userFault(addr, write) == 0;
+    }
+
+    /**
+     * do_user_addr_fault: 0 if the fault was handled, else the signal it ends in: {@link User#SEGV_MAPERR}
+     * (no vma), {@link User#SEGV_ACCERR} (access_error: a write to a vma without VM_WRITE, any access
+     * to a PROT_NONE one), {@link User#BUS_ADRERR} (a file page beyond the end of the file). The
+     * vma's flags are read with find_vma in one step: they only change under mmap_lock for write.
+     */
+    @Mirrors(value = "do_user_addr_fault", file = "arch/x86/mm/fault.c", version = "5.12.9")
+    public int userFault(long addr, boolean write) {
         MmStruct mm = k.currentMm();
         mm.mmapLock.downRead();
-        Vma vma = k.mmap.findVma(mm, addr);
+        long found = k.load("find_vma(" + mm.name() + ", " + Pgtable.hex(addr) + ")", m -> {
+            for (long v = m.read(mm.mmap); v != 0; v = m.read(k.vma((int) v - 1).next)) {
+                if (m.read(k.vma((int) v - 1).end) > addr) {
+                    return v | (m.read(k.vma((int) v - 1).flags) << 8);
+                }
+            }
+            return 0;
+        }, r -> r == 0 ? "NULL" : "V" + ((r & 0xff) - 1));
+        Vma vma = found == 0 ? null : k.vma((int) (found & 0xff) - 1);
         if (vma == null || k.mmap.readStart(vma) > addr) {
             mm.mmapLock.upRead();
-            return false;
+            return User.SEGV_MAPERR;
+        }
+        long flags = found >>> 8;
+        if (write ? (flags & VmFlags.VM_WRITE) == 0 : (flags & (VmFlags.VM_READ | VmFlags.VM_WRITE)) == 0) {
+            mm.mmapLock.upRead();
+            return User.SEGV_ACCERR; // access_error
         }
         boolean ok = handleMmFault(vma, addr, write);
         mm.mmapLock.upRead();
-        return ok;
+        return ok ? 0 : User.BUS_ADRERR;
     }
 
     /** Returns false for VM_FAULT_SIGBUS / SIGSEGV (a file page beyond the end of the file, a write to a read-only vma). */
@@ -198,7 +221,7 @@ public final class MmMemory {
         long file = k.load(vma.name() + "->vm_file", m -> m.read(vma.file), r -> r == 0 ? "NULL" : "mapping" + (r - 1));
         if (Pgtable.none(origPte) || Pgtable.isFile(origPte)) {
             if (file == 0) {
-                doAnonymousPage(vma, mm, pmd, addr);
+                doAnonymousPage(vma, mm, pmd, addr, write);
                 return true;
             }
             return doFault(vma, mm, pmd, addr, write, k.file((int) file - 1), origPte);
@@ -283,6 +306,9 @@ public final class MmMemory {
         if (write && !shared) {
             return doCowFault(vma, mm, pmd, addr, mapping, pgoff, origPte);
         }
+        if (!write && Pgtable.none(origPte) && k.has(Patch.FAULT_AROUND) && doFaultAround(vma, mm, pmd, addr, mapping, pgoff, vmFlags)) {
+            return true;
+        }
         Page page = k.filemap.filemapFault(mapping, pgoff);
         if (page == null) {
             return false; // VM_FAULT_SIGBUS
@@ -299,6 +325,9 @@ public final class MmMemory {
                 | (shared && (vmFlags & VmFlags.VM_WRITE) != 0 ? Pgtable.WRITE : 0);
         long entry = Pgtable.mkPte(page.pfn, bits);
         k.rmap.pageAddFileRmap(page);
+        if (k.has(Patch.MLOCK_COUNT) && (vmFlags & VmFlags.VM_LOCKED) != 0) {
+            k.mlock.mlockFolio(page); // folio_add_file_rmap_ptes -> mlock_vma_folio
+        }
         pte.write(entry, "do_set_pte(" + Pgtable.hex(addr) + ", " + Pgtable.pteString(entry) + ")");
         if (write) {
             page.setFlag(PageFlags.PG_dirty);
@@ -306,6 +335,65 @@ public final class MmMemory {
         page.unlock();
         ptl[0].unlock();
         return true;
+    }
+
+    /** fault_around_bytes / PAGE_SIZE. */
+    static final int FAULT_AROUND_PAGES = 16;
+
+    /**
+     * do_fault_around + filemap_map_pages: before reading the faulting page, map the pages of the
+     * 16-page window around it (clamped to the vma and the PTE table) that are already in the page
+     * cache and whose ptes are empty, in one step under the pte lock. Returns whether the faulting
+     * page itself got mapped (then the fault is done).
+     */
+    @Mirrors(value = "do_fault_around", file = "mm/memory.c", version = "6.x")
+    boolean doFaultAround(Vma vma, MmStruct mm, Entry pmd, long addr, AddressSpace mapping, long pgoff, long vmFlags) {
+        long vmStart = k.mmap.readStart(vma);
+        long vmPages = (k.mmap.readEnd(vma) - vmStart) >>> Pgtable.PAGE_SHIFT;
+        long ptoff = Level.PTE.index(addr);
+        long vmaOff = (addr - vmStart) >>> Pgtable.PAGE_SHIFT;
+        long fromPte = Math.max(ptoff & ~(FAULT_AROUND_PAGES - 1), ptoff - Math.min(ptoff, vmaOff));
+        long toPte = Math.min(Math.min(fromPte + FAULT_AROUND_PAGES, Pgtable.PTRS_PER_TABLE), ptoff + vmPages - vmaOff) - 1;
+        long first = pgoff + fromPte - ptoff;
+        long last = pgoff + toPte - ptoff;
+        long base = addr - ((ptoff - fromPte) << Pgtable.PAGE_SHIFT);
+        boolean shared = (vmFlags & VmFlags.VM_SHARED) != 0;
+        long bits = Pgtable.YOUNG | (shared && (vmFlags & VmFlags.VM_WRITE) != 0 ? Pgtable.WRITE : 0);
+        SpinLock[] ptl = new SpinLock[1];
+        Entry anchor = pteOffsetMapLock(mm, pmd, base, ptl);
+        long done = k.load("filemap_map_pages(" + mapping.name() + ", " + first + ".." + last + ")", m -> {
+            long size = m.read(mapping.size);
+            long out = 0;
+            for (long index = first; index <= last; index++) {
+                if (index >= size || index >= mapping.pageCache.length) {
+                    break;
+                }
+                long cached = m.read(mapping.pageCache[(int) index]);
+                if (cached == 0) {
+                    continue;
+                }
+                Page p = k.page((int) cached - 1);
+                int slot = anchor.table().entrySlot(anchor.index() + (int) (index - first));
+                if (m.read(slot) != 0 || m.read(p.refcount) == 0 || (m.read(p.flags) & PageFlags.bit(PageFlags.PG_locked)) != 0) {
+                    continue;
+                }
+                m.write(p.refcount, m.read(p.refcount) + 1);
+                m.write(p.mapcount, m.read(p.mapcount) + 1);
+                m.write(slot, Pgtable.mkPte(p.pfn, bits));
+                out |= (1L << (index - first)) | (index == pgoff ? 1L << 32 : 0);
+            }
+            return out;
+        }, r -> Long.bitCount(r & 0xffffffffL) + " mapped" + ((r >>> 32) != 0 ? ", the faulting page among them" : ""));
+        if (k.has(Patch.MLOCK_COUNT) && (vmFlags & VmFlags.VM_LOCKED) != 0) {
+            for (int i = 0; i < FAULT_AROUND_PAGES; i++) {
+                if ((done & (1L << i)) != 0) {
+                    long pte = new Entry(anchor.table(), anchor.index() + i).read("*pte");
+                    k.mlock.mlockFolio(k.page(Pgtable.pfn(pte))); // set_pte_range -> folio_add_file_rmap_ptes -> mlock_vma_folio
+                }
+            }
+        }
+        ptl[0].unlock();
+        return (done >>> 32) != 0;
     }
 
     /** do_cow_fault: a private write to a file page: a new anonymous copy of it. */
@@ -344,6 +432,9 @@ public final class MmMemory {
      */
     @Mirrors(value = "do_wp_page", file = "mm/memory.c", version = "3.16")
     boolean doWpPage(Vma vma, MmStruct mm, Entry pmd, long addr, long origPte) {
+        if (Pgtable.isZero(origPte)) {
+            return wpPageCopyZero(vma, mm, pmd, addr, origPte);
+        }
         Page oldPage = k.page(Pgtable.pfn(origPte));
         long vmFlags = vma.readFlags();
         if ((vmFlags & VmFlags.VM_WRITE) == 0) {
@@ -381,18 +472,56 @@ public final class MmMemory {
         }
         ptl[0].unlock();
         if (copied && (vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
-            oldPage.lock();
-            k.mlock.munlockVmaPage(oldPage);
-            oldPage.unlock();
+            if (k.has(Patch.MLOCK_COUNT)) {
+                k.mlock.munlockFolio(oldPage); // folio_remove_rmap_pte -> munlock_vma_folio
+            } else {
+                oldPage.lock();
+                k.mlock.munlockVmaPage(oldPage);
+                oldPage.unlock();
+            }
         }
         k.swapC.putPage(oldPage);
         return true;
     }
 
+    /** wp_page_copy from the zero page: a new zeroed anonymous page replaces it (mlocked in a VM_LOCKED vma). */
+    @Mirrors(value = "wp_page_copy", file = "mm/memory.c", version = "6.x")
+    boolean wpPageCopyZero(Vma vma, MmStruct mm, Entry pmd, long addr, long origPte) {
+        if ((vma.readFlags() & VmFlags.VM_WRITE) == 0) {
+            return false;
+        }
+        k.rmap.anonVmaPrepare(vma);
+        Page newPage = k.pageAlloc.allocPage();
+        SpinLock[] ptl = new SpinLock[1];
+        Entry pte = pteOffsetMapLock(mm, pmd, addr, ptl);
+        if (pte.read("pte_same(*vmf->pte, orig_pte)?") == origPte) {
+            long entry = Pgtable.mkPte(newPage.pfn, Pgtable.WRITE | Pgtable.DIRTY | Pgtable.YOUNG);
+            ptepClearFlush(vma, addr, pte);
+            k.rmap.pageAddNewAnonRmap(newPage, vma, addr);
+            k.swapC.lruCacheAddInactiveOrUnevictable(newPage, vma);
+            pte.write(entry, "set_pte_at_notify(" + Pgtable.hex(addr) + ", " + Pgtable.pteString(entry) + ")");
+        } else {
+            k.swapC.putPage(newPage);
+        }
+        ptl[0].unlock();
+        return true;
+    }
+
+    /** do_anonymous_page: a read maps the shared zero page (no anon_vma, no page); a write a new page. */
     @Mirrors(value = "do_anonymous_page", file = "mm/memory.c", version = "5.12.9")
-    void doAnonymousPage(Vma vma, MmStruct mm, Entry pmd, long addr) {
+    void doAnonymousPage(Vma vma, MmStruct mm, Entry pmd, long addr, boolean write) {
         if (Pgtable.none(pmd.read("pte_alloc: pmd_none(*pmd)?"))) {
             pteAlloc(mm, pmd);
+        }
+        if (!write) {
+            SpinLock[] ptl = new SpinLock[1];
+            Entry pte = pteOffsetMapLock(mm, pmd, addr, ptl);
+            if (Pgtable.none(pte.read("pte_none(*vmf->pte)?"))) {
+                long zero = Pgtable.mkZeroPte();
+                pte.write(zero, "set_pte_at(" + Pgtable.hex(addr) + ", " + Pgtable.pteString(zero) + ")");
+            }
+            ptl[0].unlock();
+            return;
         }
         k.rmap.anonVmaPrepare(vma);
         Page page = k.pageAlloc.allocPage();
@@ -563,6 +692,8 @@ public final class MmMemory {
      */
     @Mirrors(value = "zap_pte_range", file = "mm/memory.c", version = "5.12.9")
     public void zapPteRange(MmuGather tlb, Vma vma, Entry pmd, long addr, long end) {
+        // 5.18+: unmapping a page from a VM_LOCKED vma munlocks it (folio_remove_rmap_ptes -> munlock_vma_folio)
+        boolean munlock = k.has(Patch.MLOCK_COUNT) && (vma.readFlags() & VmFlags.VM_LOCKED) != 0;
         SpinLock[] ptl = new SpinLock[1];
         Entry first = pteOffsetMapLock(tlb.mm, pmd, addr, ptl);
         PageTable t = first.table();
@@ -582,6 +713,9 @@ public final class MmMemory {
                 if (!Pgtable.present(v)) {
                     continue; // if (unlikely(details)) continue;
                 }
+                if (Pgtable.isZero(v)) {
+                    continue; // vm_normal_page() is NULL: no page of this mapping
+                }
                 if (Pgtable.present(v) && tlb.checkMapping != 0 && k.page(Pgtable.pfn(v)).readMapping() != tlb.checkMapping) {
                     continue; // details->check_mapping: leave the private COW alone
                 }
@@ -596,13 +730,18 @@ public final class MmMemory {
             if (tlb.nonlinear && Pgtable.present(ptent)) {
                 pte.write(Pgtable.mkFilePte(pageIndex), "set_pte_at(" + Pgtable.hex(a) + ", pgoff_to_pte(" + pageIndex + "))");
             }
-            if (Pgtable.present(ptent)) {
+            if (Pgtable.isZero(ptent)) {
+                tlb.range(vma, a, a + Pgtable.PAGE_SIZE); // the zero page: no rmap, no reference
+            } else if (Pgtable.present(ptent)) {
                 Page page = k.page(Pgtable.pfn(ptent));
                 tlb.range(vma, a, a + Pgtable.PAGE_SIZE);
                 if ((ptent & Pgtable.DIRTY) != 0 && (page.readMapping() & Page.MAPPING_ANON) == 0) {
                     page.setFlag(PageFlags.PG_dirty);
                 }
                 k.rmap.pageRemoveRmap(page);
+                if (munlock) {
+                    k.mlock.munlockFolio(page);
+                }
                 tlb.pages.add(page);
             } else if (Pgtable.isSwap(ptent)) {
                 k.swapC.freeSwapAndCache(Pgtable.swapSlot(ptent));

@@ -10,6 +10,8 @@ import dev.mmcheck.mm.types.MmStruct;
 import dev.mmcheck.mm.types.Pgtable;
 import dev.mmcheck.mm.types.Vma;
 import dev.mmcheck.mm.types.VmFlags;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * mm/mmap.c: the vma list (mm->mmap, sorted, linked by vm_next), mapping, copy_vma for mremap, and
@@ -92,6 +94,11 @@ public final class Mmap {
     /** vm_area_alloc + the fields set by its caller: a detached vma. */
     @Mirrors(value = "vm_area_alloc", file = "kernel/fork.c", version = "5.12.9")
     public Vma vmAreaAlloc(MmStruct mm, long start, long end, long pgoff, long flags, long anonVma) {
+        return vmAreaAlloc(mm, start, end, pgoff, flags, anonVma, null);
+    }
+
+    /** The same, mapping {@code fileOf}'s vm_file (null: none) as copy_vma's vm_area_dup does. */
+    Vma vmAreaAlloc(MmStruct mm, long start, long end, long pgoff, long flags, long anonVma, Vma fileOf) {
         int id = (int) k.load("vm_area_alloc()", m -> {
             for (int i = 0; i < k.vmaCount(); i++) {
                 Vma v = k.vma(i);
@@ -103,6 +110,9 @@ public final class Mmap {
                     m.write(v.pgoff, pgoff);
                     m.write(v.flags, flags);
                     m.write(v.anonVma, anonVma);
+                    m.write(v.file, fileOf == null ? 0 : m.read(fileOf.file));
+                    m.write(v.next, 0);
+                    m.write(v.munlocking, 0);
                     return i;
                 }
             }
@@ -156,16 +166,185 @@ public final class Mmap {
         mapping.iMmapRwsem.upWrite();
     }
 
-    /** mmap of a file at a fixed address: private (COW) or shared. */
-    @Mirrors(value = "mmap_region", file = "mm/mmap.c", version = "3.16")
-    public Vma mmapFile(MmStruct mm, long addr, long len, long vmFlags, AddressSpace mapping, long pgoff) {
-        Vma vma = vmAreaAlloc(mm, addr, addr + len, pgoff, vmFlags | VmFlags.VM_READ, 0);
-        k.step(vma.name() + "->vm_file = " + mapping.name(), null, m -> {
-            m.write(vma.file, mapping.id + 1);
-            return 0;
-        });
-        vmaLink(mm, vma);
+    /** TASK_SIZE on x86-64 with four-level page tables. */
+    public static final long TASK_SIZE = 0x7ffffffff000L;
+    /**
+     * The model's mm->mmap_base: where get_unmapped_area's top-down search for an address the
+     * kernel chooses starts (the live kernel's is randomized; conform compares such addresses
+     * relative to each other, not absolutely).
+     */
+    public static final long MMAP_BASE = 0x7f0000000000L;
+    static final long EINVAL = -22;
+    static final long ENOMEM = -12;
+    static final long EOVERFLOW = -75;
+
+    static long pageAlign(long len) {
+        return (len + Pgtable.PAGE_SIZE - 1) & ~(Pgtable.PAGE_SIZE - 1);
+    }
+
+    /** PROT_* to VM_* (calc_vm_prot_bits). */
+    static long protBits(int prot) {
+        return ((prot & 1) != 0 ? VmFlags.VM_READ : 0) | ((prot & 2) != 0 ? VmFlags.VM_WRITE : 0);
+    }
+
+    /**
+     * The mmap system call: do_mmap (checks, the address, the vm_flags with mm->def_flags), then
+     * mmap_region under mmap_lock for write, then mm_populate for MAP_POPULATE or a VM_LOCKED
+     * mapping. Returns the address or -errno. {@code mapFlags}: 1 MAP_FIXED, 2 MAP_LOCKED, 4 MAP_POPULATE.
+     */
+    @Mirrors(value = "do_mmap", file = "mm/mmap.c", version = "6.x")
+    public long sysMmap(long addr, long len, int prot, boolean shared, AddressSpace file, long pgoff, int mapFlags) {
+        MmStruct mm = k.currentMm();
+        boolean fixed = (mapFlags & 1) != 0;
+        if (len == 0) {
+            return EINVAL;
+        }
+        long plen = pageAlign(len);
+        if (plen == 0) {
+            return ENOMEM;
+        }
+        if (file != null && Long.compareUnsigned(pgoff + (plen >>> Pgtable.PAGE_SHIFT), pgoff) < 0) {
+            return EOVERFLOW;
+        }
+        mm.mmapLock.downWrite();
+        long at = getUnmappedArea(mm, addr, plen, fixed);
+        if (at < 0) {
+            mm.mmapLock.upWrite();
+            return at;
+        }
+        long defFlags = k.load(mm.name() + "->def_flags", m -> m.read(mm.defFlags), VmFlags::names);
+        long vmFlags = protBits(prot) | ((mapFlags & 2) != 0 ? VmFlags.VM_LOCKED : 0) | defFlags | (shared ? VmFlags.VM_SHARED : 0);
+        long off = file != null ? pgoff : shared ? 0 : at >>> Pgtable.PAGE_SHIFT;
+        mmapRegion(mm, file, at, plen, vmFlags, off, shared && file == null);
+        mm.mmapLock.upWrite();
+        if ((vmFlags & VmFlags.VM_LOCKED) != 0 || (mapFlags & 4) != 0) {
+            k.gup.mmPopulate(mm, at, plen, true);
+        }
+        return at;
+    }
+
+    /**
+     * get_unmapped_area (x86 arch_get_unmapped_area_topdown): MAP_FIXED takes addr as it is; a hint
+     * (rounded down to a page) is taken when [addr, addr + len) is free; otherwise the highest free
+     * range below mm->mmap_base. Returns the address or -errno.
+     */
+    @Mirrors(value = "__get_unmapped_area", file = "mm/mmap.c", version = "6.x")
+    public long getUnmappedArea(MmStruct mm, long addr, long len, boolean fixed) {
+        if (Long.compareUnsigned(len, TASK_SIZE) > 0) {
+            return ENOMEM;
+        }
+        if (fixed) {
+            if (Long.compareUnsigned(addr, TASK_SIZE - len) > 0) {
+                return ENOMEM;
+            }
+            return (addr & (Pgtable.PAGE_SIZE - 1)) != 0 ? EINVAL : addr;
+        }
+        long hint = addr & ~(Pgtable.PAGE_SIZE - 1);
+        return k.load("vm_unmapped_area(" + Pgtable.hex(hint) + ", " + Pgtable.hex(len) + ")", m -> {
+            if (hint != 0 && Long.compareUnsigned(hint, TASK_SIZE - len) <= 0 && free(m, mm, hint, hint + len)) {
+                return hint;
+            }
+            List<long[]> used = new ArrayList<>();
+            for (long v = m.read(mm.mmap); v != 0; v = m.read(k.vma((int) v - 1).next)) {
+                used.add(new long[] {m.read(k.vma((int) v - 1).start), m.read(k.vma((int) v - 1).end)});
+            }
+            long at = MMAP_BASE - len;
+            for (int i = used.size() - 1; i >= 0; i--) {
+                long[] r = used.get(i);
+                if (r[0] < at + len && r[1] > at) {
+                    at = r[0] - len;
+                }
+            }
+            return at < Pgtable.PAGE_SIZE * 16 ? ENOMEM : at;
+        }, Pgtable::hex);
+    }
+
+    private boolean free(Memory m, MmStruct mm, long start, long end) {
+        for (long v = m.read(mm.mmap); v != 0; v = m.read(k.vma((int) v - 1).next)) {
+            Vma x = k.vma((int) v - 1);
+            if (m.read(x.start) < end && m.read(x.end) > start) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * mmap_region: unmap whatever is there, charge a private writable mapping (VM_ACCOUNT), join a
+     * neighbour when vma_merge allows, else a new vma (a shared anonymous one gets its shmem object,
+     * shmem_zero_setup); count a VM_LOCKED mapping in locked_vm.
+     */
+    @Mirrors(value = "mmap_region", file = "mm/mmap.c", version = "6.x")
+    public Vma mmapRegion(MmStruct mm, AddressSpace file, long addr, long len, long vmFlags, long pgoff, boolean sharedAnon) {
+        doMunmap(mm, addr, len);
+        if ((vmFlags & (VmFlags.VM_SHARED | VmFlags.VM_WRITE)) == VmFlags.VM_WRITE) {
+            vmFlags |= VmFlags.VM_ACCOUNT;
+        }
+        long flags = vmFlags;
+        Vma vma = sharedAnon ? null
+                : k.vmaSplit.mergeNewRange(mm, addr, addr + len, new VmaSplit.Candidate(flags, file == null ? 0 : file.id + 1, 0, null, pgoff));
+        if (vma == null) {
+            vma = vmAreaAlloc(mm, addr, addr + len, pgoff, flags, 0);
+            AddressSpace backing = sharedAnon ? shmemZeroSetup(len) : file;
+            if (backing != null) {
+                Vma v = vma;
+                k.step(v.name() + "->vm_file = " + backing.name(), null, m -> {
+                    m.write(v.file, backing.id + 1);
+                    return 0;
+                });
+            }
+            vmaLink(mm, vma);
+        }
+        if ((flags & VmFlags.VM_LOCKED) != 0) {
+            long pages = len >>> Pgtable.PAGE_SHIFT;
+            k.step("mm->locked_vm += " + pages, null, m -> {
+                m.write(mm.lockedVm, m.read(mm.lockedVm) + pages);
+                return 0;
+            });
+        }
         return vma;
+    }
+
+    /** shmem_zero_setup: a shared anonymous mapping is backed by a new shmem object ("/dev/zero (deleted)") of its size. */
+    @Mirrors(value = "shmem_zero_setup", file = "mm/shmem.c", version = "6.x")
+    AddressSpace shmemZeroSetup(long len) {
+        long pages = len >>> Pgtable.PAGE_SHIFT;
+        int id = (int) k.load("shmem_kernel_file_setup(\"dev/zero\", " + Pgtable.hex(len) + ")", m -> {
+            for (int i = 0; i < k.fileCount(); i++) {
+                AddressSpace as = k.file(i);
+                if (m.read(as.allocated) == 0) {
+                    m.write(as.allocated, 1);
+                    m.write(as.size, pages);
+                    return i;
+                }
+            }
+            return -1;
+        }, r -> "mapping" + r);
+        if (id < 0) {
+            throw new ModelError("the model ran out of address_spaces for shared anonymous mappings: raise the scenario's 'files' size", null);
+        }
+        return k.file(id);
+    }
+
+    /**
+     * The munmap system call: the range must start on a page and lie below TASK_SIZE; length 0 is
+     * EINVAL; a range with nothing mapped is fine.
+     */
+    @Mirrors(value = "__vm_munmap", file = "mm/mmap.c", version = "6.x")
+    public long sysMunmap(long start, long len) {
+        if ((start & (Pgtable.PAGE_SIZE - 1)) != 0 || Long.compareUnsigned(start, TASK_SIZE) > 0
+                || Long.compareUnsigned(len, TASK_SIZE - start) > 0) {
+            return EINVAL;
+        }
+        len = pageAlign(len);
+        if (len == 0) {
+            return EINVAL;
+        }
+        MmStruct mm = k.currentMm();
+        mm.mmapLock.downWrite();
+        doMunmap(mm, start, len);
+        mm.mmapLock.upWrite();
+        return 0;
     }
 
     /**
@@ -307,33 +486,6 @@ public final class Mmap {
         }
     }
 
-    /**
-     * mprotect of whole vmas: the new vm_flags (a plain store, which the torn-vm_flags fault model
-     * can tear), then change_protection on the present ptes, under mmap_lock for write.
-     */
-    @Mirrors(value = "mprotect_fixup", file = "mm/mprotect.c", version = "3.16")
-    public long mprotect(MmStruct mm, long start, long len, boolean writable) {
-        mm.mmapLock.downWrite();
-        Vma vma = findVma(mm, start);
-        if (vma == null || readStart(vma) > start) {
-            mm.mmapLock.upWrite();
-            return -12;
-        }
-        if (readStart(vma) != start || readEnd(vma) != start + len) {
-            throw new ModelError("mprotect of part of a vma: vma splitting is not modelled", null);
-        }
-        long flags = vma.readFlags();
-        long newflags = writable ? flags | VmFlags.VM_WRITE : flags & ~VmFlags.VM_WRITE;
-        if (newflags != flags) {
-            writeVmFlags(vma, newflags, "vma->vm_flags = newflags");
-            if (!writable) {
-                k.memoryC.changeProtection(mm, vma, start, start + len);
-            }
-        }
-        mm.mmapLock.upWrite();
-        return 0;
-    }
-
     Vma first(MmStruct mm) {
         long v = k.load(mm.name() + "->mmap", m -> m.read(mm.mmap), r -> r == 0 ? "NULL" : "V" + (r - 1));
         return v == 0 ? null : k.vma((int) v - 1);
@@ -347,34 +499,41 @@ public final class Mmap {
         return v == 0 ? null : k.vma((int) v - 1);
     }
 
-    /** mmap of an anonymous private range at a fixed address (set-up and user programs). */
-    @Mirrors(value = "mmap_region", file = "mm/mmap.c", version = "5.12.9")
-    public Vma mmapRegion(MmStruct mm, long addr, long len, long vmFlags) {
-        Vma vma = vmAreaAlloc(mm, addr, addr + len, addr >>> Pgtable.PAGE_SHIFT, vmFlags | VmFlags.VM_READ, 0);
-        vmaLink(mm, vma);
-        return vma;
-    }
-
     /** What copy_vma hands back to move_vma. */
-    public record Copied(Vma vma, boolean needRmapLocks) {}
+    public record Copied(Vma vma, boolean needRmapLocks, long flags) {}
 
     /**
-     * copy_vma: a new vma for the moved range. The model's destinations never adjoin a vma they
-     * could merge with, so this is the vm_area_dup branch: a fresh vma, linked into the same
-     * anon_vma after the old one, so need_rmap_locks = false.
+     * copy_vma: the vma for the moved range. If the destination adjoins a vma it may join that one
+     * (vma_merge_new_range; an anonymous vma never faulted takes the pgoff of its new address, to
+     * make that possible), and need_rmap_locks is then whether the merged vma comes before the old
+     * one in rmap order; otherwise (vm_area_dup) a fresh vma linked into the same anon_vmas after
+     * the old one, so need_rmap_locks = false.
      */
-    @Mirrors(value = "copy_vma", file = "mm/mmap.c", version = "5.12.9")
+    @Mirrors(value = "copy_vma", file = "mm/vma.c", version = "6.x")
     public Copied copyVma(Vma vma, long addr, long len, long pgoff) {
         MmStruct mm = vma.readMm();
-        if (mergeCandidate(mm, addr, len)) {
-            throw new ModelError("mremap destination " + Pgtable.hex(addr) + " adjoins a vma: vma_merge is not modelled", null);
-        }
+        boolean adjoins = mergeCandidate(mm, addr, len);
         long flags = vma.readFlags();
         long anon = k.load(vma.name() + "->anon_vma", m -> m.read(vma.anonVma), r -> r == 0 ? "NULL" : "anon_vma" + (r - 1));
-        Vma nw = vmAreaAlloc(mm, addr, addr + len, pgoff, flags, anon);
-        k.rmap.anonVmaClone(nw, anon);
+        if (anon == 0 && k.vmaSplit.isAnonymous(vma)) {
+            pgoff = addr >>> Pgtable.PAGE_SHIFT;
+        }
+        if (adjoins) {
+            long file = k.load(vma.name() + "->vm_file", m -> m.read(vma.file), r -> r == 0 ? "NULL" : "mapping" + (r - 1));
+            Vma merged = k.vmaSplit.mergeNewRange(mm, addr, addr + len, new VmaSplit.Candidate(flags, file, anon, vma, pgoff));
+            if (merged != null) {
+                if (merged == vma) {
+                    throw new ModelError("mremap merged the moved range into its own vma: not modelled", null);
+                }
+                boolean needRmapLocks = k.load("new_vma->vm_pgoff <= vma->vm_pgoff?", m -> m.read(merged.pgoff) <= m.read(vma.pgoff) ? 1 : 0,
+                        Kernel::yesNo) == 1;
+                return new Copied(merged, needRmapLocks, flags);
+            }
+        }
+        Vma nw = vmAreaAlloc(mm, addr, addr + len, pgoff, flags, anon, vma);
+        k.vmaSplit.anonVmaClone(nw, vma, anon);
         vmaLink(mm, nw);
-        return new Copied(nw, false);
+        return new Copied(nw, false, flags);
     }
 
     private boolean mergeCandidate(MmStruct mm, long addr, long len) {
@@ -390,31 +549,64 @@ public final class Mmap {
     }
 
     /**
-     * do_munmap of exactly one whole vma (splitting is not modelled): detach it, zap and free its
-     * page tables, free the vma.
+     * do_vmi_munmap: unmap [start, start + len): split the vmas at the ends, take their pages out of
+     * locked_vm (and, before 5.18, munlock them first), detach them, zap and free their page tables,
+     * free them. Nothing mapped there is fine.
      */
-    @Mirrors(value = "__do_munmap", file = "mm/mmap.c", version = "5.12.9")
+    @Mirrors(value = "do_vmi_munmap", file = "mm/vma.c", version = "6.x")
     public void doMunmap(MmStruct mm, long start, long len) {
         long end = start + len;
         Vma vma = findVma(mm, start);
         if (vma == null || readStart(vma) >= end) {
             return;
         }
-        if (readStart(vma) != start || readEnd(vma) != end) {
-            throw new ModelError("munmap of part of a vma: vma splitting is not modelled", null);
+        long vs = readStart(vma);
+        long ve = readEnd(vma);
+        if (vs == start && ve == end) {
+            unmapVmas(mm, List.of(vma), start, end);
+            return;
         }
-        if (k.load(mm.name() + "->locked_vm", m -> m.read(mm.lockedVm), Long::toString) != 0
-                && (vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
-            long pages = (end - start) >>> Pgtable.PAGE_SHIFT;
-            k.step("mm->locked_vm -= " + pages, null, m -> {
-                m.write(mm.lockedVm, m.read(mm.lockedVm) - pages);
-                return 0;
-            });
-            k.mlock.munlockVmaPagesAll(vma);
+        if (vs < start) {
+            k.vmaSplit.splitVma(vma, start, true);
         }
-        long[] neighbours = detachVmasToBeUnmapped(mm, vma);
-        unmapRegion(mm, vma, start, end, neighbours[0], neighbours[1]);
-        removeVma(vma);
+        List<Vma> in = k.vmaSplit.vmasIn(mm, start, end);
+        Vma last = in.get(in.size() - 1);
+        if (readEnd(last) > end) {
+            k.vmaSplit.splitVma(last, end, false);
+        }
+        unmapVmas(mm, k.vmaSplit.vmasIn(mm, start, end), start, end);
+    }
+
+    /** The vmas exactly covering what is unmapped: locked_vm, munlock (before 5.18), detach, unmap_region, remove_vma. */
+    private void unmapVmas(MmStruct mm, List<Vma> vmas, long start, long end) {
+        for (Vma vma : vmas) {
+            long vs = vmas.size() == 1 ? start : readStart(vma);
+            long ve = vmas.size() == 1 ? end : readEnd(vma);
+            if (k.has(Patch.MLOCK_COUNT)) {
+                if ((vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
+                    long pages = (ve - vs) >>> Pgtable.PAGE_SHIFT;
+                    k.step("mm->locked_vm -= " + pages, null, m -> {
+                        m.write(mm.lockedVm, m.read(mm.lockedVm) - pages);
+                        return 0;
+                    });
+                }
+            } else if (k.load(mm.name() + "->locked_vm", m -> m.read(mm.lockedVm), Long::toString) != 0
+                    && (vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
+                long pages = (ve - vs) >>> Pgtable.PAGE_SHIFT;
+                k.step("mm->locked_vm -= " + pages, null, m -> {
+                    m.write(mm.lockedVm, m.read(mm.lockedVm) - pages);
+                    return 0;
+                });
+                k.mlock.munlockVmaPagesAll(vma);
+            }
+        }
+        for (Vma vma : vmas) {
+            long vs = vmas.size() == 1 ? start : readStart(vma);
+            long ve = vmas.size() == 1 ? end : readEnd(vma);
+            long[] neighbours = detachVmasToBeUnmapped(mm, vma);
+            unmapRegion(mm, vma, vs, ve, neighbours[0], neighbours[1]);
+            removeVma(vma);
+        }
     }
 
     /** Unlinks vma from mm->mmap; returns {prev's vm_end or 0, next's vm_start or 0}. */

@@ -11,6 +11,7 @@ import dev.mmcheck.mm.types.Pgtable;
 import dev.mmcheck.mm.types.Pgtable.Level;
 import dev.mmcheck.mm.types.SpinLock;
 import dev.mmcheck.mm.types.Vma;
+import dev.mmcheck.mm.types.VmFlags;
 
 /**
  * mm/mremap.c (5.12.9). Moving a range moves page-table entries: one pte at a time (move_ptes),
@@ -35,50 +36,378 @@ public final class Mremap {
         this.k = k;
     }
 
-    /** The mremap system call: returns the new address or -errno. */
-    @Mirrors(value = "sys_mremap", file = "mm/mremap.c", version = "5.12.9")
+    public static final int MREMAP_DONTUNMAP = 4;
+    public static final long ENOMEM = -12;
+
+    /**
+     * The mremap system call: returns the new address or -errno. The argument checks, then (6.17+,
+     * {@link Patch#MREMAP_MULTI_VMA}) the 6.x do_mremap, which may move several vmas at once, or
+     * the 5.x sys_mremap: shrink in place, grow in place when the space after the vma is free, else
+     * move (MREMAP_MAYMOVE) to an address the kernel picks, or to new_addr (MREMAP_FIXED), leaving
+     * the old vma empty with MREMAP_DONTUNMAP (5.7+). A VM_LOCKED range that grew is populated.
+     */
+    @Mirrors(value = "sys_mremap", file = "mm/mremap.c", version = "6.x")
     public long mremap(long addr, long oldLen, long newLen, int flags, long newAddr) {
-        if ((addr & (Pgtable.PAGE_SIZE - 1)) != 0 || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) != 0) {
+        int known = MREMAP_MAYMOVE | MREMAP_FIXED | (k.has(Patch.MREMAP_DONTUNMAP) ? MREMAP_DONTUNMAP : 0);
+        if ((flags & ~known) != 0 || (addr & (Pgtable.PAGE_SIZE - 1)) != 0) {
             return EINVAL;
         }
-        if ((flags & MREMAP_FIXED) == 0 || (flags & MREMAP_MAYMOVE) == 0) {
-            throw new ModelError("only mremap(MREMAP_MAYMOVE | MREMAP_FIXED) is modelled so far", null);
+        oldLen = Mmap.pageAlign(oldLen);
+        newLen = Mmap.pageAlign(newLen);
+        if (newLen == 0) {
+            return EINVAL;
+        }
+        boolean newAddrGiven = (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0;
+        if (newAddrGiven) {
+            if ((flags & MREMAP_MAYMOVE) == 0 || ((flags & MREMAP_DONTUNMAP) != 0 && oldLen != newLen)) {
+                return EINVAL;
+            }
+            if (Long.compareUnsigned(newLen, Mmap.TASK_SIZE) > 0 || Long.compareUnsigned(newAddr, Mmap.TASK_SIZE - newLen) > 0
+                    || (newAddr & (Pgtable.PAGE_SIZE - 1)) != 0) {
+                return EINVAL;
+            }
+            if (addr + oldLen > newAddr && newAddr + newLen > addr) {
+                return EINVAL; // the old and new ranges overlap
+            }
         }
         MmStruct mm = k.currentMm();
+        Vrm v = new Vrm(addr, oldLen, newLen, flags, newAddr);
         mm.mmapLock.downWrite();
-        long ret = mremapTo(mm, addr, oldLen, newAddr, newLen);
+        long ret;
+        if (k.has(Patch.MREMAP_MULTI_VMA)) {
+            ret = (flags & MREMAP_FIXED) != 0 && oldLen == newLen ? remapMove(mm, v) : doMremap(mm, v);
+        } else {
+            ret = doMremapOld(mm, v);
+        }
         mm.mmapLock.upWrite();
+        if (!failed(ret) && v.populateFrom != 0) {
+            k.gup.mmPopulate(mm, v.populateFrom, v.populateLen, true);
+        }
         return ret;
     }
 
-    @Mirrors(value = "mremap_to", file = "mm/mremap.c", version = "5.12.9")
-    long mremapTo(MmStruct mm, long addr, long oldLen, long newAddr, long newLen) {
-        if ((newAddr & (Pgtable.PAGE_SIZE - 1)) != 0 || oldLen != newLen) {
-            if (oldLen != newLen) {
-                throw new ModelError("mremap that changes the size while moving is not modelled yet", null);
-            }
-            return EINVAL;
-        }
-        k.mmap.doMunmap(mm, newAddr, newLen);
-        Vma vma = k.mmap.findVma(mm, addr);
-        if (vma == null || k.mmap.readStart(vma) > addr) {
-            return EFAULT;
-        }
-        return moveVma(vma, addr, oldLen, newLen, newAddr);
+    static boolean failed(long ret) {
+        return ret < 0 && ret >= -4095;
     }
 
-    @Mirrors(value = "move_vma", file = "mm/mremap.c", version = "5.12.9")
-    long moveVma(Vma vma, long oldAddr, long oldLen, long newLen, long newAddr) {
-        MmStruct mm = vma.readMm();
+    /** struct vma_remap_struct: one remap as it goes along. */
+    static final class Vrm {
+        long addr;
+        long oldLen;
+        long newLen;
+        final int flags;
+        long newAddr;
+        Vma vma;
+        /** After the lock is dropped, populate [populateFrom, + populateLen) (a VM_LOCKED range that grew). */
+        long populateFrom;
+        long populateLen;
+
+        Vrm(long addr, long oldLen, long newLen, int flags, long newAddr) {
+            this.addr = addr;
+            this.oldLen = oldLen;
+            this.newLen = newLen;
+            this.flags = flags;
+            this.newAddr = newAddr;
+        }
+
+        boolean impliesNewAddr() {
+            return (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0;
+        }
+    }
+
+    // ---- 6.x ---------------------------------------------------------------------------------------
+
+    /** do_mremap (6.x), when not a pure fixed move: vma_lookup, check_prep_vma, then mremap_to or mremap_at. */
+    @Mirrors(value = "do_mremap", file = "mm/mremap.c", version = "6.x")
+    long doMremap(MmStruct mm, Vrm v) {
+        v.vma = k.vmaSplit.vmaLookup(mm, v.addr);
+        long r = checkPrepVma(v);
+        if (r != 0) {
+            return r;
+        }
+        return v.impliesNewAddr() ? mremapTo(mm, v) : mremapAt(mm, v);
+    }
+
+    /**
+     * remap_move (6.17+): a fixed move without resize takes every vma of the range along (split at
+     * the ends), each to the same offset from the destination, gaps included; no gap at the start.
+     */
+    @Mirrors(value = "remap_move", file = "mm/mremap.c", version = "6.x")
+    long remapMove(MmStruct mm, Vrm whole) {
+        long start = whole.addr;
+        long end = whole.addr + whole.oldLen;
+        long target = whole.newAddr;
+        long res = EFAULT;
+        long lastEnd = 0;
+        boolean seen = false;
+        for (long cursor = start; ; ) {
+            Vma vma = k.mmap.findVma(mm, cursor);
+            if (vma == null) {
+                break;
+            }
+            long vs = k.mmap.readStart(vma);
+            long ve = k.mmap.readEnd(vma);
+            if (vs >= end) {
+                break;
+            }
+            long a = Math.max(vs, start);
+            long len = Math.min(end, ve) - a;
+            if (!seen && start < vs) {
+                return EFAULT;
+            }
+            long offset = seen ? vs - lastEnd : 0;
+            lastEnd = ve;
+            Vrm v = new Vrm(a, len, len, whole.flags, target + offset);
+            v.vma = vma;
+            long r = checkPrepVma(v);
+            if (r == 0) {
+                r = mremapTo(mm, v);
+            }
+            if (failed(r)) {
+                return r;
+            }
+            if (!seen) {
+                res = r;
+            }
+            seen = true;
+            target = r + len;
+            cursor = a + len;
+        }
+        return res;
+    }
+
+    /** check_prep_vma (6.x): the vma must exist and, for a move or growth, hold the whole old range. */
+    @Mirrors(value = "check_prep_vma", file = "mm/mremap.c", version = "6.x")
+    long checkPrepVma(Vrm v) {
+        if (v.vma == null) {
+            return EFAULT;
+        }
+        if (!v.impliesNewAddr()) {
+            v.newAddr = v.addr;
+        }
+        boolean expand = v.newLen > v.oldLen;
+        if (!expand && !v.impliesNewAddr()) {
+            return 0;
+        }
+        long flags = v.vma.readFlags();
+        if (v.oldLen == 0 && (flags & VmFlags.VM_SHARED) == 0) {
+            return EINVAL;
+        }
+        long oldLen = v.newLen < v.oldLen ? v.newLen : v.oldLen;
+        if (oldLen > k.mmap.readEnd(v.vma) - v.addr) {
+            return EFAULT;
+        }
+        if (v.newLen == oldLen) {
+            return 0;
+        }
+        return 0;
+    }
+
+    /** mremap_to (6.x): unmap the fixed destination, shrink first if asked, then move_vma. */
+    @Mirrors(value = "mremap_to", file = "mm/mremap.c", version = "6.x")
+    long mremapTo(MmStruct mm, Vrm v) {
+        if ((v.flags & MREMAP_FIXED) != 0) {
+            k.mmap.doMunmap(mm, v.newAddr, v.newLen);
+            v.vma = k.vmaSplit.vmaLookup(mm, v.addr);
+            if (v.vma == null) {
+                return EFAULT;
+            }
+        }
+        if (v.newLen < v.oldLen) {
+            k.mmap.doMunmap(mm, v.addr + v.newLen, v.oldLen - v.newLen);
+            v.vma = k.vmaSplit.vmaLookup(mm, v.addr);
+            if (v.vma == null) {
+                return EFAULT;
+            }
+            v.oldLen = v.newLen;
+        }
+        if ((v.flags & MREMAP_FIXED) == 0) {
+            long at = k.mmap.getUnmappedArea(mm, v.newAddr, v.newLen, false);
+            if (failed(at)) {
+                return at;
+            }
+            v.newAddr = at;
+        }
+        return moveVma(mm, v);
+    }
+
+    /** mremap_at (6.x): no resize is a no-op, a shrink unmaps the tail, a growth is expand_vma. */
+    @Mirrors(value = "mremap_at", file = "mm/mremap.c", version = "6.x")
+    long mremapAt(MmStruct mm, Vrm v) {
+        if (v.newLen == v.oldLen) {
+            return v.addr;
+        }
+        if (v.newLen < v.oldLen) {
+            k.mmap.doMunmap(mm, v.addr + v.newLen, v.oldLen - v.newLen);
+            return v.addr;
+        }
+        return expandVma(mm, v);
+    }
+
+    /** expand_vma: grow in place if [addr, addr + old_len) ends the vma and the space after it is free; else move (MREMAP_MAYMOVE) or ENOMEM. */
+    @Mirrors(value = "expand_vma", file = "mm/mremap.c", version = "6.x")
+    long expandVma(MmStruct mm, Vrm v) {
+        long delta = v.newLen - v.oldLen;
+        if (k.mmap.readEnd(v.vma) - v.addr == v.oldLen && vmaExpandable(mm, v.vma, delta)) {
+            Vma grown = k.vmaSplit.mergeExtend(v.vma, delta);
+            statAccount(mm, grown, v, delta);
+            return v.addr;
+        }
+        if ((v.flags & MREMAP_MAYMOVE) == 0) {
+            return ENOMEM;
+        }
+        long at = k.mmap.getUnmappedArea(mm, 0, v.newLen, false);
+        if (failed(at)) {
+            return at;
+        }
+        v.newAddr = at;
+        return moveVma(mm, v);
+    }
+
+    /** vma_expandable: no vma in [vm_end, vm_end + delta), and the whole stays below TASK_SIZE. */
+    boolean vmaExpandable(MmStruct mm, Vma vma, long delta) {
+        long end = k.mmap.readEnd(vma);
+        long nend = end + delta;
+        if (Long.compareUnsigned(nend, end) < 0 || Long.compareUnsigned(nend, Mmap.TASK_SIZE) > 0) {
+            return false;
+        }
+        Vma next = k.mmap.findVma(mm, end);
+        return next == null || k.mmap.readStart(next) >= nend;
+    }
+
+    /** vrm_stat_account: a VM_LOCKED vma's new pages count in locked_vm, and will be populated. */
+    private void statAccount(MmStruct mm, Vma vma, Vrm v, long bytes) {
+        if ((vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
+            long pages = bytes >>> Pgtable.PAGE_SHIFT;
+            k.step("mm->locked_vm += " + pages, null, m -> {
+                m.write(mm.lockedVm, m.read(mm.lockedVm) + pages);
+                return 0;
+            });
+            if (v.newLen > v.oldLen) {
+                v.populateFrom = v.newAddr + v.oldLen;
+                v.populateLen = v.newLen - v.oldLen;
+            }
+        }
+    }
+
+    // ---- 5.x ---------------------------------------------------------------------------------------
+
+    /** sys_mremap (5.12) under mmap_lock. */
+    @Mirrors(value = "sys_mremap", file = "mm/mremap.c", version = "5.12.9")
+    long doMremapOld(MmStruct mm, Vrm v) {
+        long found = k.load("find_vma(" + mm.name() + ", " + Pgtable.hex(v.addr) + ") && vm_start <= addr?", m -> {
+            for (long x = m.read(mm.mmap); x != 0; x = m.read(k.vma((int) x - 1).next)) {
+                Vma vma = k.vma((int) x - 1);
+                if (m.read(vma.end) > v.addr) {
+                    return m.read(vma.start) <= v.addr ? x : 0;
+                }
+            }
+            return 0;
+        }, r -> r == 0 ? "none: EFAULT" : "V" + (r - 1));
+        if (found == 0) {
+            return EFAULT;
+        }
+        if (v.impliesNewAddr()) {
+            return mremapToOld(mm, v);
+        }
+        if (v.oldLen >= v.newLen) {
+            if (v.oldLen > v.newLen) {
+                k.mmap.doMunmap(mm, v.addr + v.newLen, v.oldLen - v.newLen);
+            }
+            return v.addr;
+        }
+        v.vma = vmaToResize(mm, v);
+        if (v.vma == null) {
+            return EFAULT;
+        }
+        v.newAddr = v.addr;
+        return expandVma(mm, v);
+    }
+
+    /** vma_to_resize: the vma at addr holding [addr, addr + old_len), or null (EFAULT); the bounds checked in one step. */
+    @Mirrors(value = "vma_to_resize", file = "mm/mremap.c", version = "5.12.9")
+    Vma vmaToResize(MmStruct mm, Vrm v) {
+        Vma vma = k.mmap.findVma(mm, v.addr);
+        if (vma == null) {
+            return null;
+        }
+        long ok = k.load(vma.name() + "->vm_start <= addr && old_len <= vm_end - addr?",
+                m -> m.read(vma.start) <= v.addr && v.oldLen <= m.read(vma.end) - v.addr ? 1 : 0, Kernel::yesNo);
+        if (ok == 0) {
+            return null;
+        }
+        return vma;
+    }
+
+    @Mirrors(value = "mremap_to", file = "mm/mremap.c", version = "5.12.9")
+    long mremapToOld(MmStruct mm, Vrm v) {
+        if ((v.flags & MREMAP_FIXED) != 0) {
+            k.mmap.doMunmap(mm, v.newAddr, v.newLen);
+        }
+        if (v.oldLen >= v.newLen) {
+            if (v.oldLen > v.newLen) {
+                k.mmap.doMunmap(mm, v.addr + v.newLen, v.oldLen - v.newLen);
+            }
+            v.oldLen = v.newLen;
+        }
+        v.vma = vmaToResize(mm, v);
+        if (v.vma == null) {
+            return EFAULT;
+        }
+        if ((v.flags & MREMAP_FIXED) == 0) {
+            long at = k.mmap.getUnmappedArea(mm, v.newAddr, v.newLen, false);
+            if (failed(at)) {
+                return at;
+            }
+            v.newAddr = at;
+        }
+        return moveVma(mm, v);
+    }
+
+    // ---- moving ------------------------------------------------------------------------------------
+
+    /**
+     * move_vma: a vma for the new range (copy_vma, which may merge), the page tables moved, the new
+     * pages counted in locked_vm if VM_LOCKED; then the old range is unmapped, or with
+     * MREMAP_DONTUNMAP kept, empty, and no longer VM_LOCKED (locked_vm is not lowered for it).
+     */
+    @Mirrors(value = "move_vma", file = "mm/mremap.c", version = "6.x")
+    long moveVma(MmStruct mm, Vrm v) {
+        Vma vma = v.vma;
+        long oldAddr = v.addr;
         long pgoff = k.load(vma.name() + "->vm_pgoff", m -> m.read(vma.pgoff), Long::toString);
-        long newPgoff = pgoff + ((oldAddr - k.mmap.readStart(vma)) >>> Pgtable.PAGE_SHIFT);
-        var copied = k.mmap.copyVma(vma, newAddr, newLen, newPgoff);
-        long movedLen = movePageTables(vma, oldAddr, copied.vma(), newAddr, oldLen, copied.needRmapLocks());
-        if (movedLen < oldLen) {
+        long vmStart = k.mmap.readStart(vma);
+        long newPgoff = pgoff + ((oldAddr - vmStart) >>> Pgtable.PAGE_SHIFT);
+        var copied = k.mmap.copyVma(vma, v.newAddr, v.newLen, newPgoff);
+        long movedLen = movePageTables(vma, oldAddr, copied.vma(), v.newAddr, v.oldLen, copied.needRmapLocks());
+        if (movedLen < v.oldLen) {
             throw new ModelError("move_page_tables could not move everything: the model's table pools are too small", null);
         }
-        k.mmap.doMunmap(mm, oldAddr, oldLen);
-        return newAddr;
+        if ((copied.flags() & VmFlags.VM_LOCKED) != 0) {
+            long pages = v.newLen >>> Pgtable.PAGE_SHIFT;
+            k.step("mm->locked_vm += " + pages, null, m -> {
+                m.write(mm.lockedVm, m.read(mm.lockedVm) + pages);
+                return 0;
+            });
+            if (v.newLen > v.oldLen) {
+                v.populateFrom = v.newAddr + v.oldLen;
+                v.populateLen = v.newLen - v.oldLen;
+            }
+        }
+        if ((v.flags & MREMAP_DONTUNMAP) != 0) {
+            long flags = vma.readFlags();
+            k.mmap.writeVmFlags(vma, flags & ~VmFlags.VM_LOCKED_MASK, "vm_flags_clear(" + vma.name() + ", VM_LOCKED_MASK)");
+            if (vmStart == oldAddr && k.mmap.readEnd(vma) == oldAddr + v.oldLen) {
+                k.rmap.unlinkAnonVmas(vma);
+                k.step(vma.name() + "->anon_vma = NULL", null, m -> {
+                    m.write(vma.anonVma, 0);
+                    return 0;
+                });
+            }
+            return v.newAddr;
+        }
+        k.mmap.doMunmap(mm, oldAddr, v.oldLen);
+        return v.newAddr;
     }
 
     @Mirrors(value = "move_page_tables", file = "mm/mremap.c", version = "5.12.9")

@@ -70,6 +70,7 @@ public final class PageAlloc {
             m.write(page.index, 0);
             m.write(page.privateSlot, 0);
             m.write(page.lru, 0);
+            m.write(page.mlockCount, 0);
             return 0;
         });
     }

@@ -190,8 +190,8 @@ public final class Rmap {
             m.write(page.mapcount, c);
             return c == 0 ? 1 : 0;
         }, r -> r == 1 ? "last mapping gone" : "still mapped") == 1;
-        if (!last) {
-            return;
+        if (!last || k.has(Patch.MLOCK_COUNT)) {
+            return; // 5.18+: no clear_page_mlock; the caller munlocks if the vma is VM_LOCKED (munlock_vma_folio)
         }
         if (page.testFlag(PageFlags.PG_mlocked)) {
             k.mlock.clearPageMlock(page);

@@ -35,9 +35,22 @@ public final class Swap {
         }
     }
 
-    /** __page_cache_release: take a dying page off its LRU list. */
-    @Mirrors(value = "__page_cache_release", file = "mm/swap.c", version = "5.12.9")
+    /**
+     * __page_cache_release: take a dying page off its LRU list; 5.18+ also clears a PG_mlocked still
+     * set (a page truncated while an munlock raced it), silently (UNEVICTABLE_PGCLEARED).
+     */
+    @Mirrors(value = "__page_cache_release", file = "mm/swap.c", version = "6.x")
     void pageCacheRelease(Page page) {
+        if (k.has(dev.mmcheck.mm.Patch.FREE_CLEARS_MLOCKED)) {
+            k.step("if (folio_test_mlocked) __folio_clear_mlocked(" + page.name() + ")", null, m -> {
+                long f = m.read(page.flags);
+                if ((f & PageFlags.bit(PageFlags.PG_mlocked)) != 0) {
+                    m.write(page.flags, f & ~PageFlags.bit(PageFlags.PG_mlocked));
+                    m.write(k.nrMlock, m.read(k.nrMlock) - 1);
+                }
+                return 0;
+            });
+        }
         if (page.testFlag(PageFlags.PG_lru)) {
             k.lru.lruLock.lock();
             k.step("del_page_from_lru_list(" + page.name() + ")", null, m -> {
@@ -56,6 +69,14 @@ public final class Swap {
      */
     @Mirrors(value = "lru_cache_add_inactive_or_unevictable", file = "mm/swap.c", version = "5.12.9")
     public void lruCacheAddInactiveOrUnevictable(Page page, Vma vma) {
+        if (k.has(dev.mmcheck.mm.Patch.MLOCK_COUNT)) { // folio_add_lru_vma
+            if (vma != null && (vma.readFlags() & dev.mmcheck.mm.types.VmFlags.VM_LOCKED) != 0) {
+                k.mlock.mlockNewFolio(page);
+            } else {
+                lruCacheAdd(page);
+            }
+            return;
+        }
         if (vma != null && (vma.readFlags() & dev.mmcheck.mm.types.VmFlags.VM_LOCKED) != 0) {
             k.mlock.mlockNewPage(page);
             k.vmscan.addPageToUnevictableList(page);

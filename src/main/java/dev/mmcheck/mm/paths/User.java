@@ -18,24 +18,32 @@ import dev.mmcheck.mm.types.Tlb;
 public final class User {
     private static final long FAULT = -1;
     private static final int MAX_FAULTS = 3;
+    /** How an access the kernel cannot resolve ends: SIGSEGV (no vma; or not allowed) or SIGBUS (beyond the end of a file). */
+    public static final int SEGV_MAPERR = 1, SEGV_ACCERR = 2, BUS_ADRERR = 3;
     private final Kernel k;
 
     public User(Kernel k) {
         this.k = k;
     }
 
-    /** Returns false when the access ends in SIGSEGV. */
+    /** Returns false when the access ends in SIGSEGV or SIGBUS. */
     public boolean access(long addr, boolean write) {
+        return accessFault(addr, write) == 0;
+    }
+
+    /** 0 when the access completes, else the signal it ends in ({@link #SEGV_MAPERR}, {@link #SEGV_ACCERR}, {@link #BUS_ADRERR}). */
+    public int accessFault(long addr, boolean write) {
         for (int faults = 0; ; faults++) {
             long r = mmuAccess(addr, write);
             if (r != FAULT) {
-                return true;
+                return 0;
             }
             if (faults == MAX_FAULTS) {
-                return false;
+                return SEGV_ACCERR;
             }
-            if (!k.memoryC.doUserAddrFault(addr, write)) {
-                return false;
+            int sig = k.memoryC.userFault(addr, write);
+            if (sig != 0) {
+                return sig;
             }
         }
     }
@@ -50,7 +58,7 @@ public final class User {
                     long v = m.read(e);
                     if (Tlb.valid(v) && Tlb.mm(v) == mm.id && Tlb.vaddr(v) == (addr & ~(Pgtable.PAGE_SIZE - 1))) {
                         int pfn = Tlb.pfn(v);
-                        if (m.read(k.page(pfn).allocated) == 0) {
+                        if (pfn != Pgtable.ZERO_PFN && m.read(k.page(pfn).allocated) == 0) {
                             m.violate(Kinds.STALE_TLB, "CPU" + tlb.cpu + " " + what + " went through a stale TLB entry to freed pfn " + pfn);
                         }
                         return pfn;
@@ -74,7 +82,7 @@ public final class User {
             }
             int slot = t.entrySlot(Level.PTE.index(addr));
             long pte = m.read(slot);
-            if (!Pgtable.present(pte) || (write && (pte & Pgtable.WRITE) == 0)) {
+            if (!Pgtable.present(pte) || (pte & Pgtable.PROTNONE) != 0 || (write && (pte & Pgtable.WRITE) == 0)) {
                 return FAULT;
             }
             long set = Pgtable.YOUNG | (write ? Pgtable.DIRTY : 0);
@@ -82,8 +90,8 @@ public final class User {
                 m.write(slot, pte | set);
             }
             int pfn = Pgtable.pfn(pte);
-            Page page = k.page(pfn);
-            if (m.read(page.allocated) == 0) {
+            Page page = pfn == Pgtable.ZERO_PFN ? null : k.page(pfn);
+            if (page != null && m.read(page.allocated) == 0) {
                 m.violate(Kinds.STALE_TLB, "CPU" + k.cpu() + " " + what + " reached freed pfn " + pfn + " through a present pte");
             }
             if (tlb != null) {

@@ -15,6 +15,8 @@ public final class AddressSpace {
     public final int[] iMmapNonlinear = new int[CHAIN];
     public final int[] pageCache;
     public final int size;
+    /** 1 once the object exists: a scenario's file from the start, a shared anonymous mapping's shmem object from its mmap. */
+    public final int allocated;
 
     public AddressSpace(Kernel k, int id, int pages) {
         this.id = id;
@@ -31,6 +33,7 @@ public final class AddressSpace {
             pageCache[i] = k.layout.alloc(n + ".i_pages[" + i + "]");
         }
         this.size = k.layout.alloc(n + ".i_size");
+        this.allocated = k.layout.alloc(n + ".allocated");
     }
 
     public String name() {

@@ -23,6 +23,8 @@ public final class MmStruct {
     public final int count;
     public final int flags;
     public final int lockedVm;
+    /** mm->def_flags: VM_LOCKED (| VM_LOCKONFAULT) after mlockall(MCL_FUTURE), given to every new vma. */
+    public final int defFlags;
     /** The owning task's ->mm still points here (cleared by exit_mm under task_lock). */
     public final int taskMm;
     /** task_lock(p) of the owning task (its alloc_lock). */
@@ -40,6 +42,7 @@ public final class MmStruct {
         this.count = k.layout.alloc(n + ".mm_count");
         this.flags = k.layout.alloc(n + ".flags");
         this.lockedVm = k.layout.alloc(n + ".locked_vm");
+        this.defFlags = k.layout.alloc(n + ".def_flags");
         this.taskMm = k.layout.alloc(n + ".owner->mm");
         this.taskLock = new SpinLock(k, "task_lock(owner of " + n + ")");
     }

@@ -17,6 +17,13 @@ public final class Pgtable {
     public static final long FILE = 32;
     /** A migration entry: not present, names the page being migrated; faults on it wait for the migration. */
     public static final long MIGRATION = 64;
+    /**
+     * The shared zero page's pfn: a present pte for it (an anonymous read fault's) maps no page of
+     * the model's pool (vm_normal_page() is NULL: no rmap, no refcount, no LRU, never mlocked).
+     */
+    public static final int ZERO_PFN = 0xfffff;
+    /** _PAGE_PROTNONE: a present pte of a PROT_NONE vma; the CPU faults on any access through it. */
+    public static final long PROTNONE = 128;
 
     public static final int PAGE_SHIFT = 12;
     public static final long PAGE_SIZE = 1L << PAGE_SHIFT;
@@ -82,6 +89,16 @@ public final class Pgtable {
         return ((long) pfn << PAGE_SHIFT) | bits | PRESENT;
     }
 
+    /** pte_mkspecial(pfn_pte(my_zero_pfn(addr), vma->vm_page_prot)): read-only. */
+    public static long mkZeroPte() {
+        return mkPte(ZERO_PFN, YOUNG);
+    }
+
+    /** A present pte of the zero page (is_zero_pfn(pte_pfn(pte))). */
+    public static boolean isZero(long e) {
+        return present(e) && pfn(e) == ZERO_PFN;
+    }
+
     public static long mkSwapPte(int swapSlot) {
         return ((long) swapSlot << PAGE_SHIFT) | SWAP;
     }
@@ -116,7 +133,7 @@ public final class Pgtable {
         if (isMigration(e)) {
             return "migration entry to pfn " + pfn(e);
         }
-        StringBuilder sb = new StringBuilder("pfn ").append(pfn(e));
+        StringBuilder sb = new StringBuilder(isZero(e) ? "zero page" : "pfn " + pfn(e));
         if ((e & WRITE) != 0) {
             sb.append(" w");
         }

@@ -11,6 +11,10 @@ public final class VmFlags {
     public static final long VM_SHARED = 0x8;
     public static final long VM_LOCKED = 0x2000;
     public static final long VM_LOCKONFAULT = 0x80000;
+    /** A private writable mapping charged to the commit limit (mmap, mprotect); part of what vma_merge compares. */
+    public static final long VM_ACCOUNT = 0x100000;
+    /** VM_LOCKED_MASK: what mlock and munlock set and clear. */
+    public static final long VM_LOCKED_MASK = VM_LOCKED | VM_LOCKONFAULT;
     /** <= 3.19: the vma has nonlinear ptes (remap_file_pages) and sits on i_mmap_nonlinear. */
     public static final long VM_NONLINEAR = 0x800000;
 
