@@ -107,6 +107,7 @@ final class LocksCommand implements Callable<Integer> {
         } else {
             out.println();
             out.print(graph);
+            out.flush();
         }
     }
 
