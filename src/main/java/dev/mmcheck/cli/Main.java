@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "mmcheck", mixinStandardHelpOptions = true, version = "mmcheck 0.1.0",
         description = "Explores how CPUs interleave through Linux mm locking paths and reports the"
                 + " interleaving that breaks the kernel, or that none does within the stated bounds.",
-        subcommands = {ListCommand.class, CheckCommand.class, LocksCommand.class, ReplayCommand.class, DiffCommand.class, EquivCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ListCommand.class, CheckCommand.class, LocksCommand.class, ReplayCommand.class, DiffCommand.class, EquivCommand.class, BenchCommand.class, ConformCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:explored everything within the bounds, no violation", "1:violation found",
             "2:bad input (scenario, flag, bound, variant, trace file)", "3:a budget stopped the run first, nothing found"})

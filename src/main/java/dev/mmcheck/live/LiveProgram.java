@@ -112,9 +112,8 @@ public record LiveProgram(List<LiveOp> ops, Map<String, Long> files, long span) 
     private static void needRange(String at, Set<String> regions, Range r) {
         if (r.region() != null) {
             needRegion(at, regions, r.region());
-        } else if (r.length() < 0) {
-            throw new IllegalArgumentException(at + "an absolute range needs a length");
         }
+        // an absolute range's length goes to the kernel as it is (a negative one is a huge unsigned length)
     }
 
     private static void needRegion(String at, Set<String> regions, String name) {

@@ -2,9 +2,11 @@ package dev.mmcheck.live;
 
 /**
  * An address range an operation applies to, in bytes: relative to the start of a named region of the
- * acting process, or (region {@code null}) relative to the harness's base address. A negative length
- * means "to the end of the region". Offsets and lengths need not be page aligned: what the kernel
- * does with an unaligned range is part of what is observed.
+ * acting process, or (region {@code null}) relative to the harness's base address. For a region, a
+ * negative length means "to the end of the region"; an absolute range's length is given to the kernel
+ * as it is, so a negative one is a huge unsigned length (how an overflowing range is written).
+ * Offsets and lengths need not be page aligned: what the kernel does with an unaligned range is part
+ * of what is observed.
  */
 public record Range(String region, long offset, long length) {
     /** The whole of a region. */
@@ -30,7 +32,7 @@ public record Range(String region, long offset, long length) {
     @Override
     public String toString() {
         String where = region == null ? "base" : region;
-        String len = length < 0 ? "end" : LiveProgram.size(length);
+        String len = length >= 0 ? LiveProgram.size(length) : region == null ? "0x" + Long.toHexString(length) : "end";
         if (offset % LiveProgram.PAGE == 0 && length % LiveProgram.PAGE == 0 && length > 0) {
             return where + "[p" + offset / LiveProgram.PAGE + "+" + length / LiveProgram.PAGE + "p]";
         }
