@@ -128,6 +128,14 @@ final class CheckCommand implements Callable<Integer> {
             }
         }
         Found found = r.found();
+        if (found != null && r.stats().workers() > 1) {
+            // Which violation parallel workers meet first depends on timing; the one-worker search's first is the same every run.
+            Options first = opts.withProgress(null);
+            Result one = Explore.exhaustive(ScenarioProgram.build(s, v).program, first);
+            if (one.found() != null) {
+                found = one.found();
+            }
+        }
         TraceView view = null;
         Path traceFile = null;
         if (found != null) {
