@@ -122,7 +122,7 @@ final class Plan {
                     b.add(new LiveOp.Mmap(p, name, offset(c, m.addr()), m.len(), prot(m.prot()), m.shared(), m.file(),
                             m.pgoff() * LiveProgram.PAGE, flags));
                     mine.put(name, new long[] {m.addr(), m.len()});
-                    maxEnd = Math.max(maxEnd, m.addr() + Math.max(LiveProgram.PAGE, Math.min(m.len(), 1L << 40)));
+                    maxEnd = Math.max(maxEnd, spanEnd(m.addr(), m.len()));
                 }
                 case Command.Munmap m -> b.munmap(p, range(c, m.addr(), m.len()));
                 case Command.Mprotect m -> b.mprotect(p, range(c, m.addr(), m.len()), prot(m.prot()));
@@ -184,7 +184,7 @@ final class Plan {
                     b.add(new LiveOp.Mremap(p, range(c, r.addr(), r.oldLen()), r.newLen(), f, newOffset, name));
                     mine.put(name, new long[] {newAddrGiven ? r.newAddr() : r.addr(), r.newLen()});
                     if (newAddrGiven) {
-                        maxEnd = Math.max(maxEnd, r.newAddr() + Math.max(LiveProgram.PAGE, Math.min(r.newLen(), 1L << 40)));
+                        maxEnd = Math.max(maxEnd, spanEnd(r.newAddr(), r.newLen()));
                     }
                 }
                 default -> throw new ScenarioError(c.pos(), "'" + c.getClass().getSimpleName().toLowerCase()
@@ -203,6 +203,14 @@ final class Plan {
         plan.processNumber.putAll(numbers);
         return plan;
     }
+
+    /** How far the program's span must reach for a mapping at addr: bad inputs far away (past 16 GiB of the base) do not stretch it. */
+    private static long spanEnd(long addr, long len) {
+        long end = addr + Math.max(LiveProgram.PAGE, len);
+        return addr < BASE_LIMIT && end > addr && end <= BASE_LIMIT ? end : Conform.BASE;
+    }
+
+    private static final long BASE_LIMIT = Conform.BASE + (16L << 30);
 
     private static Map<String, long[]> copy(Map<String, long[]> m) {
         Map<String, long[]> out = new LinkedHashMap<>();

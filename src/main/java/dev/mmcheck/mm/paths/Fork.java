@@ -9,7 +9,6 @@ import dev.mmcheck.mm.types.Entry;
 import dev.mmcheck.mm.types.MmStruct;
 import dev.mmcheck.mm.types.Page;
 import dev.mmcheck.mm.types.Pgtable;
-import dev.mmcheck.mm.types.Pgtable.Level;
 import dev.mmcheck.mm.types.SpinLock;
 import dev.mmcheck.mm.types.Vma;
 import dev.mmcheck.mm.types.VmFlags;
@@ -123,38 +122,37 @@ public final class Fork {
                 a = ((a & ~(Pgtable.PMD_SIZE - 1)) + Pgtable.PMD_SIZE) - Pgtable.PAGE_SIZE;
                 continue;
             }
-            SpinLock[] sptl = new SpinLock[1];
-            Entry spte = k.memoryC.pteOffsetMapLock(src, spmd, a, sptl);
-            long v = spte.read("copy_present_pte: *src_pte");
-            if (Pgtable.none(v)) {
-                sptl[0].unlock();
-                continue;
-            }
-            if (!Pgtable.present(v)) {
-                sptl[0].unlock();
-                throw new ModelError("fork of a swapped-out page is not modelled", null);
-            }
-            if (cow && (v & Pgtable.WRITE) != 0) {
-                v &= ~Pgtable.WRITE;
-                spte.write(v, "ptep_set_wrprotect(" + Pgtable.hex(a) + ")");
-            }
-            if (!Pgtable.isZero(v)) {
-                Page page = k.page(Pgtable.pfn(v));
-                k.step("folio_get + folio_dup_rmap(" + page.name() + ")", null, m -> {
-                    m.write(page.refcount, m.read(page.refcount) + 1);
-                    m.write(page.mapcount, m.read(page.mapcount) + 1);
-                    return 0;
-                });
-            }
-            sptl[0].unlock();
             Entry dpud = k.memoryC.pudAlloc(dst, k.memoryC.pgdOffset(dst, a), a);
             Entry dpmd = k.memoryC.pmdAlloc(dst, dpud, a);
             if (Pgtable.none(dpmd.read("pte_alloc: pmd_none(*dst_pmd)?"))) {
                 k.memoryC.pteAlloc(dst, dpmd);
             }
-            long pte = v & ~Pgtable.YOUNG;
-            Entry dpte = k.memoryC.offset(dpmd.read("pte_offset_map(dst_pmd)"), Level.PTE, a);
-            dpte.write(pte, "set_pte_at(" + dst.name() + ", " + Pgtable.hex(a) + ", " + Pgtable.pteString(pte) + ")");
+            SpinLock[] dptl = new SpinLock[1];
+            Entry dpte = k.memoryC.pteOffsetMapLock(dst, dpmd, a, dptl);
+            SpinLock[] sptl = new SpinLock[1];
+            Entry spte = k.memoryC.pteOffsetMapLock(src, spmd, a, sptl);
+            long v = spte.read("copy_present_pte: *src_pte");
+            if (!Pgtable.none(v)) {
+                if (!Pgtable.present(v)) {
+                    throw new ModelError("fork of a swapped-out page is not modelled", null);
+                }
+                if (cow && (v & Pgtable.WRITE) != 0) {
+                    v &= ~Pgtable.WRITE;
+                    spte.write(v, "ptep_set_wrprotect(" + Pgtable.hex(a) + ")");
+                }
+                if (!Pgtable.isZero(v)) {
+                    Page page = k.page(Pgtable.pfn(v));
+                    k.step("folio_get + folio_dup_rmap(" + page.name() + ")", null, m -> {
+                        m.write(page.refcount, m.read(page.refcount) + 1);
+                        m.write(page.mapcount, m.read(page.mapcount) + 1);
+                        return 0;
+                    });
+                }
+                long pte = v & ~Pgtable.YOUNG;
+                dpte.write(pte, "set_pte_at(" + dst.name() + ", " + Pgtable.hex(a) + ", " + Pgtable.pteString(pte) + ")");
+            }
+            sptl[0].unlock(); // dst and src are different mms: different locks
+            dptl[0].unlock();
         }
         if (cow) {
             k.tlbFlush.flushTlbRange(srcVma, start, end);

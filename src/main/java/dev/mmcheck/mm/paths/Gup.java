@@ -124,13 +124,16 @@ public final class Gup {
     /**
      * populate_vma_page_range / __get_user_pages with FOLL_TOUCH, FOLL_WRITE for a private writable
      * vma (to break COW) or else a read (FOLL_FORCE, which a PROT_NONE vma refuses: EFAULT), and
-     * before 5.18 FOLL_MLOCK. A VM_LOCKONFAULT vma is not populated (4.4+). Returns how far it got.
+     * before 5.18 FOLL_MLOCK. A VM_LOCKONFAULT vma is not populated (4.4+): before 5.18 its present
+     * pages are mlocked (FOLL_MLOCK without FOLL_POPULATE), from 5.18 mlock_fixup did that. Returns
+     * how far it got.
      */
     @Mirrors(value = "populate_vma_page_range", file = "mm/gup.c", version = "6.x")
     long populateVmaPageRange(Vma vma, long start, long end) {
         long flags = vma.readFlags();
-        if (k.has(Patch.MLOCK_ONFAULT) && (flags & VmFlags.VM_LOCKONFAULT) != 0) {
-            return end;
+        boolean onfault = k.has(Patch.MLOCK_ONFAULT) && (flags & VmFlags.VM_LOCKONFAULT) != 0;
+        if (onfault && k.has(Patch.MLOCK_COUNT)) {
+            return end; // 5.18+: "the VM_LOCKONFAULT case has never used faultin_page()"; the present pages were mlocked by mlock_fixup
         }
         if ((flags & (VmFlags.VM_READ | VmFlags.VM_WRITE)) == 0) {
             return start; // check_vma_flags: no VM_READ and no FOLL_FORCE for a PROT_NONE vma
@@ -141,8 +144,11 @@ public final class Gup {
         for (long a = start; a < end; a += Pgtable.PAGE_SIZE) {
             for (int faults = 0; ; faults++) {
                 Entry pmd = pmdOf(mm, a);
-                if (pmd != null && follow(vma, a, pmd, mlock, write)) {
+                if (pmd != null && follow(vma, a, pmd, mlock, write && !onfault)) {
                     break;
+                }
+                if (onfault) {
+                    break; // 4.4 .. 5.17: no FOLL_POPULATE: mlock the present pages, fault in none
                 }
                 if (faults == MAX_FAULTS) {
                     throw new ModelError("populate of " + Pgtable.hex(a) + " did not converge", null);

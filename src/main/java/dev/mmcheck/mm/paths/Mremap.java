@@ -58,6 +58,9 @@ public final class Mremap {
             return EINVAL;
         }
         boolean newAddrGiven = (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) != 0;
+        if (k.has(Patch.MREMAP_MULTI_VMA) && Long.compareUnsigned(newLen, Mmap.TASK_SIZE) > 0) {
+            return EINVAL; // 6.x check_mremap_params: "Is the new length silly?"
+        }
         if (newAddrGiven) {
             if ((flags & MREMAP_MAYMOVE) == 0 || ((flags & MREMAP_DONTUNMAP) != 0 && oldLen != newLen)) {
                 return EINVAL;
@@ -185,7 +188,7 @@ public final class Mremap {
         if (!v.impliesNewAddr()) {
             v.newAddr = v.addr;
         }
-        boolean expand = v.newLen > v.oldLen;
+        boolean expand = Long.compareUnsigned(v.newLen, v.oldLen) > 0;
         if (!expand && !v.impliesNewAddr()) {
             return 0;
         }
@@ -193,8 +196,8 @@ public final class Mremap {
         if (v.oldLen == 0 && (flags & VmFlags.VM_SHARED) == 0) {
             return EINVAL;
         }
-        long oldLen = v.newLen < v.oldLen ? v.newLen : v.oldLen;
-        if (oldLen > k.mmap.readEnd(v.vma) - v.addr) {
+        long oldLen = Long.compareUnsigned(v.newLen, v.oldLen) < 0 ? v.newLen : v.oldLen;
+        if (Long.compareUnsigned(oldLen, k.mmap.readEnd(v.vma) - v.addr) > 0) {
             return EFAULT;
         }
         if (v.newLen == oldLen) {
@@ -213,7 +216,7 @@ public final class Mremap {
                 return EFAULT;
             }
         }
-        if (v.newLen < v.oldLen) {
+        if (Long.compareUnsigned(v.newLen, v.oldLen) < 0) {
             k.mmap.doMunmap(mm, v.addr + v.newLen, v.oldLen - v.newLen);
             v.vma = k.vmaSplit.vmaLookup(mm, v.addr);
             if (v.vma == null) {
@@ -237,7 +240,7 @@ public final class Mremap {
         if (v.newLen == v.oldLen) {
             return v.addr;
         }
-        if (v.newLen < v.oldLen) {
+        if (Long.compareUnsigned(v.newLen, v.oldLen) < 0) {
             k.mmap.doMunmap(mm, v.addr + v.newLen, v.oldLen - v.newLen);
             return v.addr;
         }
@@ -310,8 +313,8 @@ public final class Mremap {
         if (v.impliesNewAddr()) {
             return mremapToOld(mm, v);
         }
-        if (v.oldLen >= v.newLen) {
-            if (v.oldLen > v.newLen) {
+        if (Long.compareUnsigned(v.oldLen, v.newLen) >= 0) {
+            if (v.oldLen != v.newLen) {
                 k.mmap.doMunmap(mm, v.addr + v.newLen, v.oldLen - v.newLen);
             }
             return v.addr;
@@ -332,7 +335,7 @@ public final class Mremap {
             return null;
         }
         long ok = k.load(vma.name() + "->vm_start <= addr && old_len <= vm_end - addr?",
-                m -> m.read(vma.start) <= v.addr && v.oldLen <= m.read(vma.end) - v.addr ? 1 : 0, Kernel::yesNo);
+                m -> m.read(vma.start) <= v.addr && Long.compareUnsigned(v.oldLen, m.read(vma.end) - v.addr) <= 0 ? 1 : 0, Kernel::yesNo);
         if (ok == 0) {
             return null;
         }
@@ -344,8 +347,8 @@ public final class Mremap {
         if ((v.flags & MREMAP_FIXED) != 0) {
             k.mmap.doMunmap(mm, v.newAddr, v.newLen);
         }
-        if (v.oldLen >= v.newLen) {
-            if (v.oldLen > v.newLen) {
+        if (Long.compareUnsigned(v.oldLen, v.newLen) >= 0) {
+            if (v.oldLen != v.newLen) {
                 k.mmap.doMunmap(mm, v.addr + v.newLen, v.oldLen - v.newLen);
             }
             v.oldLen = v.newLen;
