@@ -68,7 +68,7 @@ final class Differ {
             }
             StepResult lr = live.steps().get(plan.liveStep[i]);
             Outcome mo = model.outcomes[i];
-            String what = "line " + call.pos().line() + " (" + call.process() + ": " + lr.op().replaceFirst("^P\\d+ ", "") + ")";
+            String what = "line " + call.pos().line() + " (" + call.process() + ": " + text(call.command()) + ")";
             String ms = modelText(call.command(), mo);
             String ls = liveText(lr);
             if (lr.fault() != null || mo.fault() != null || lr.errno() != null || mo.errno() != null) {
@@ -171,11 +171,12 @@ final class Differ {
         List<String> ln = l.regions().stream().map(RegionView::name).toList();
         if (!mn.equals(ln)) {
             out.add(pat + ": regions: model " + mn + ", live " + ln);
-            return;
         }
-        for (int r = 0; r < mn.size(); r++) {
-            RegionView a = m.regions().get(r);
-            RegionView b = l.regions().get(r);
+        for (RegionView a : m.regions()) {
+            RegionView b = l.regions().stream().filter(x -> x.name().equals(a.name())).findFirst().orElse(null);
+            if (b == null) {
+                continue;
+            }
             String rat = pat + " region " + a.name();
             if (translate(a.offset()) != b.offset()) {
                 out.add(rat + ": at " + hexOff(translate(a.offset())) + " in the model, " + hexOff(b.offset()) + " live");
@@ -233,6 +234,45 @@ final class Differ {
         long e = fromModel ? translate(v.end()) : v.end();
         return hexOff(s) + "-" + hexOff(e) + " " + v.perms() + (v.lo() ? " lo" : "") + " Locked:" + v.lockedKb() + "kB"
                 + (v.file() == null ? "" : " " + v.file());
+    }
+
+    /** A command as the scenario language writes it. */
+    static String text(Command c) {
+        return switch (c) {
+            case Command.Mmap m -> "mmap " + Plan.name(m.addr()) + " " + size(m.len()) + " " + prot(m.prot()) + (m.shared() ? " shared" : "")
+                    + (m.file() == null ? "" : " " + m.file() + (m.pgoff() == 0 ? "" : "@" + m.pgoff()))
+                    + ((m.flags() & Command.MAP_FIXED) != 0 ? " fixed" : "") + ((m.flags() & Command.MAP_LOCKED) != 0 ? " locked" : "")
+                    + ((m.flags() & Command.MAP_POPULATE) != 0 ? " populate" : "");
+            case Command.Munmap m -> "munmap " + Plan.name(m.addr()) + " " + size(m.len());
+            case Command.Mprotect m -> "mprotect " + Plan.name(m.addr()) + " " + size(m.len()) + " " + prot(m.prot());
+            case Command.Mlock m -> (m.on() ? "mlock " : "munlock ") + Plan.name(m.addr()) + " " + size(m.len());
+            case Command.Mlock2 m -> "mlock2 " + Plan.name(m.addr()) + " " + size(m.len()) + ((m.flags() & 1) != 0 ? " onfault" : " 0");
+            case Command.Mlockall m -> "mlockall " + (m.flags() == 0 ? "0" : String.join("|", java.util.stream.Stream.of(
+                    (m.flags() & 1) != 0 ? "current" : null, (m.flags() & 2) != 0 ? "future" : null, (m.flags() & 4) != 0 ? "onfault" : null)
+                    .filter(x -> x != null).toList()));
+            case Command.Munlockall m -> "munlockall";
+            case Command.Madvise m -> "madvise " + Plan.name(m.addr()) + " " + size(m.len()) + " dontneed";
+            case Command.Fork f -> "fork " + f.child();
+            case Command.Exit e -> "exit";
+            case Command.Truncate t -> "truncate " + t.file() + " " + size(t.size());
+            case Command.Access a -> (a.write() ? "write " : "read ") + Plan.name(a.addr());
+            case Command.Mremap r -> "mremap " + Plan.name(r.addr()) + " " + size(r.oldLen()) + " " + size(r.newLen())
+                    + (r.flags() == 0 ? "" : " " + String.join("|", java.util.stream.Stream.of((r.flags() & 1) != 0 ? "maymove" : null,
+                            (r.flags() & 2) != 0 ? "fixed" : null, (r.flags() & 4) != 0 ? "dontunmap" : null).filter(x -> x != null).toList()))
+                    + ((r.flags() & 6) != 0 ? " " + Plan.name(r.newAddr()) : "");
+            default -> c.getClass().getSimpleName().toLowerCase();
+        };
+    }
+
+    private static String size(long n) {
+        if (n > 0 && n % 1024 == 0 && n < (1L << 40)) {
+            return n % (1L << 20) == 0 ? (n >> 20) + "M" : (n >> 10) + "K";
+        }
+        return n < 0 || n > 0xffffff ? "0x" + Long.toHexString(n) : Long.toString(n);
+    }
+
+    private static String prot(int p) {
+        return p == 3 ? "rw" : p == 1 ? "ro" : "none";
     }
 
     private static String yes(boolean b) {

@@ -147,8 +147,7 @@ final class ModelSide implements Timeline.Listener {
     }
 
     static String describe(Scenario.Call call) {
-        String cmd = call.command().getClass().getSimpleName().toLowerCase();
-        return call.process() + " " + cmd + " (line " + call.pos().line() + ")";
+        return call.process() + ": " + Differ.text(call.command());
     }
 
     @Override
