@@ -35,8 +35,11 @@ final class ConformCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "SCENARIO_FILE|DIR", description = "scenario files, or directories of *.mmc files")
+    @Parameters(arity = "1..*", paramLabel = "SCENARIO|DIR", description = "scenario files, built-in scenario names, or directories of *.mmc files")
     List<String> paths;
+
+    @Option(names = "--setup", description = "for race scenarios: check the set-up (the process sections, observed at the end), without the cpus")
+    boolean setup;
 
     @Option(names = "--kernel", paramLabel = "VERSION",
             description = "the model's kernel generation (a release such as 6.18.2 or 5.12, or a generation: ${COMPLETION-CANDIDATES});"
@@ -84,7 +87,7 @@ final class ConformCommand implements Callable<Integer> {
                 } catch (IOException e) {
                     throw new UsageError(p + ": cannot list: " + e.getMessage());
                 }
-            } else if (Files.isRegularFile(path)) {
+            } else if (Files.isRegularFile(path) || Catalog.names().contains(p)) {
                 files.add(path);
             } else {
                 throw new UsageError(p + ": no such scenario file or directory");
@@ -115,7 +118,8 @@ final class ConformCommand implements Callable<Integer> {
                 error++;
                 continue;
             }
-            Conform.Report r = Conform.run(s, new Conform.Options(gen, live, runs));
+            Conform.Options opts = new Conform.Options(gen, live, runs);
+            Conform.Report r = setup ? Conform.runSetup(s, opts) : Conform.run(s, opts);
             String counts = " (" + r.steps() + " steps, " + r.observations() + " observations)";
             switch (r.status()) {
                 case PASS -> {

@@ -61,6 +61,11 @@ public final class Conform {
         return LiveRunner.unavailableReason();
     }
 
+    /** Runs a race scenario's set-up (its timeline, without its cpus), observed at the end. */
+    public static Report runSetup(Scenario s, Options o) {
+        return run(Plan.setupOf(s), o);
+    }
+
     /** Runs one scenario. */
     public static Report run(Scenario s, Options o) {
         int steps = (int) s.timeline().stream().filter(x -> x instanceof Scenario.Call).count();

@@ -63,7 +63,7 @@ final class Differ {
     private void steps() {
         List<Scenario.Step> tl = plan.scenario.timeline();
         for (int i = 0; i < tl.size(); i++) {
-            if (!(tl.get(i) instanceof Scenario.Call call)) {
+            if (!(tl.get(i) instanceof Scenario.Call call) || plan.liveStep[i] < 0) {
                 continue;
             }
             StepResult lr = live.steps().get(plan.liveStep[i]);
@@ -296,7 +296,7 @@ final class Differ {
         for (int i = 0; i < tl.size(); i++) {
             if (tl.get(i) instanceof Scenario.Call c) {
                 Outcome o = model.outcomes[i];
-                if (o == null) {
+                if (o == null || plan.liveStep[i] < 0) {
                     continue;
                 }
                 String op = plan.program.ops().get(plan.liveStep[i]).describe();

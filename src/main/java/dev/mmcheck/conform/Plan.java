@@ -29,6 +29,9 @@ import java.util.Map;
  * the order of the forks. Regions: each mmap defines (or redefines) the region named by its address
  * ("0x10000000"); a moving mremap defines the region of its destination, named by new_addr with
  * MREMAP_FIXED or MREMAP_DONTUNMAP, else by the name of the region it moves (which then follows it).
+ * {@code age} and {@code oom-victim} change nothing the oracles show (young bits, mm flags): they run
+ * on the model only. Reclaim, migration and remap_file_pages have no system call here: a scenario
+ * with them is refused.
  */
 final class Plan {
     final Scenario scenario;
@@ -53,6 +56,17 @@ final class Plan {
 
     static String name(long addr) {
         return "0x" + Long.toHexString(addr);
+    }
+
+    /**
+     * A race's set-up as a sequential scenario: its timeline without its cpus, with an observation
+     * at the end ({@code mmcheck conform --setup}).
+     */
+    static Scenario setupOf(Scenario s) {
+        List<Scenario.Step> tl = new ArrayList<>(s.timeline());
+        tl.add(new Scenario.Observe("set-up", List.of(), new dev.mmcheck.scenario.Pos(s.source(), 1, 1)));
+        return new Scenario(s.name() + " (set-up)", s.source(), s.seed(), s.title(), s.kernel(), s.description(), s.variants(),
+                s.expectations(), s.config(), s.sizes(), s.preemptionBound(), s.params(), s.files(), s.processes(), List.of(), List.copyOf(tl));
     }
 
     /** Builds the plan; a scenario conform cannot run is a {@link ScenarioError}. */
@@ -90,9 +104,13 @@ final class Plan {
         String[] regionName = new String[tl.size()];
         long maxEnd = Conform.BASE + (2L << 20);
         int op = prologue;
-        for (int i = 0; i < tl.size(); i++, op++) {
-            liveStep[i] = op;
+        for (int i = 0; i < tl.size(); i++) {
             Scenario.Step step = tl.get(i);
+            if (step instanceof Scenario.Call c0 && (c0.command() instanceof Command.Age || c0.command() instanceof Command.OomVictim)) {
+                liveStep[i] = -1; // kernel-internal state the oracles do not show (young bits, mm flags): the model's alone
+                continue;
+            }
+            liveStep[i] = op++;
             if (step instanceof Scenario.Observe o) {
                 b.observe(o.label());
                 continue;

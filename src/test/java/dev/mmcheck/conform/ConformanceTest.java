@@ -120,6 +120,28 @@ class ConformanceTest {
         }
     }
 
+    /**
+     * Every race's set-up is written in the same language and is itself a program the live kernel
+     * runs: built there and on the model of the running kernel, they agree (the 3.x nonlinear set-ups,
+     * with remap_file_pages, are the exception, and conform says so).
+     */
+    @TestFactory
+    Stream<DynamicTest> raceSetUpsAreBuiltTheSameByTheLiveKernel() {
+        needLive();
+        Generation gen = running();
+        return Catalog.all().stream().map(s -> DynamicTest.dynamicTest("set-up " + s.name(), () -> {
+            Conform.Report r = Conform.runSetup(s, new Conform.Options(gen, true, 1));
+            boolean nonlinear = s.timeline().stream().anyMatch(x -> x instanceof Scenario.Call c
+                    && c.command() instanceof dev.mmcheck.scenario.Command.RemapFilePages);
+            if (nonlinear) {
+                assertThat(r.status()).isEqualTo(Conform.Status.ERROR);
+                assertThat(r.error()).contains("not a system call conform can run");
+            } else {
+                assertThat(r.status()).as("%s: %s %s", s.name(), r.differences(), r.error()).isEqualTo(Conform.Status.PASS);
+            }
+        }));
+    }
+
     /** A scenario with cpu sections is a race: conform says it runs sequential scenarios only. */
     @Test
     void aRaceScenarioIsRefusedWithAReason() {
