@@ -500,7 +500,8 @@ public final class Mmap {
     }
 
     /** What copy_vma hands back to move_vma. */
-    public record Copied(Vma vma, boolean needRmapLocks, long flags) {}
+    /** {@code source}: the vma the old range is in now (the new one, if copy_vma merged the source into it). */
+    public record Copied(Vma vma, boolean needRmapLocks, long flags, Vma source) {}
 
     /**
      * copy_vma: the vma for the moved range. If the destination adjoins a vma it may join that one
@@ -520,20 +521,21 @@ public final class Mmap {
         }
         if (adjoins) {
             long file = k.load(vma.name() + "->vm_file", m -> m.read(vma.file), r -> r == 0 ? "NULL" : "mapping" + (r - 1));
+            long vmaStart = readStart(vma);
             Vma merged = k.vmaSplit.mergeNewRange(mm, addr, addr + len, new VmaSplit.Candidate(flags, file, anon, vma, pgoff));
             if (merged != null) {
-                if (merged == vma) {
-                    throw new ModelError("mremap merged the moved range into its own vma: not modelled", null);
-                }
-                boolean needRmapLocks = k.load("new_vma->vm_pgoff <= vma->vm_pgoff?", m -> m.read(merged.pgoff) <= m.read(vma.pgoff) ? 1 : 0,
+                // An unfaulted source may have been merged into the new vma itself: then it is the source from now on.
+                boolean self = readStart(merged) <= vmaStart && vmaStart < readEnd(merged);
+                Vma src = self ? merged : vma;
+                boolean needRmapLocks = k.load("new_vma->vm_pgoff <= vma->vm_pgoff?", m -> m.read(merged.pgoff) <= m.read(src.pgoff) ? 1 : 0,
                         Kernel::yesNo) == 1;
-                return new Copied(merged, needRmapLocks, flags);
+                return new Copied(merged, needRmapLocks, flags, src);
             }
         }
         Vma nw = vmAreaAlloc(mm, addr, addr + len, pgoff, flags, anon, vma);
         k.vmaSplit.anonVmaClone(nw, vma, anon);
         vmaLink(mm, nw);
-        return new Copied(nw, false, flags);
+        return new Copied(nw, false, flags, vma);
     }
 
     private boolean mergeCandidate(MmStruct mm, long addr, long len) {

@@ -376,12 +376,13 @@ public final class Mremap {
      */
     @Mirrors(value = "move_vma", file = "mm/mremap.c", version = "6.x")
     long moveVma(MmStruct mm, Vrm v) {
-        Vma vma = v.vma;
+        Vma src = v.vma;
         long oldAddr = v.addr;
-        long pgoff = k.load(vma.name() + "->vm_pgoff", m -> m.read(vma.pgoff), Long::toString);
-        long vmStart = k.mmap.readStart(vma);
+        long pgoff = k.load(src.name() + "->vm_pgoff", m -> m.read(src.pgoff), Long::toString);
+        long vmStart = k.mmap.readStart(src);
         long newPgoff = pgoff + ((oldAddr - vmStart) >>> Pgtable.PAGE_SHIFT);
-        var copied = k.mmap.copyVma(vma, v.newAddr, v.newLen, newPgoff);
+        var copied = k.mmap.copyVma(src, v.newAddr, v.newLen, newPgoff);
+        Vma vma = copied.source();
         long movedLen = movePageTables(vma, oldAddr, copied.vma(), v.newAddr, v.oldLen, copied.needRmapLocks());
         if (movedLen < v.oldLen) {
             throw new ModelError("move_page_tables could not move everything: the model's table pools are too small", null);
@@ -400,7 +401,7 @@ public final class Mremap {
         if ((v.flags & MREMAP_DONTUNMAP) != 0) {
             long flags = vma.readFlags();
             k.mmap.writeVmFlags(vma, flags & ~VmFlags.VM_LOCKED_MASK, "vm_flags_clear(" + vma.name() + ", VM_LOCKED_MASK)");
-            if (vmStart == oldAddr && k.mmap.readEnd(vma) == oldAddr + v.oldLen) {
+            if (k.mmap.readStart(vma) == oldAddr && k.mmap.readEnd(vma) == oldAddr + v.oldLen) {
                 k.rmap.unlinkAnonVmas(vma);
                 k.step(vma.name() + "->anon_vma = NULL", null, m -> {
                     m.write(vma.anonVma, 0);
