@@ -217,7 +217,10 @@ public final class Mremap {
             }
         }
         if (Long.compareUnsigned(v.newLen, v.oldLen) < 0) {
-            k.mmap.doMunmap(mm, v.addr + v.newLen, v.oldLen - v.newLen);
+            long err = shrink(mm, v);
+            if (err != 0) {
+                return err;
+            }
             v.vma = k.vmaSplit.vmaLookup(mm, v.addr);
             if (v.vma == null) {
                 return EFAULT;
@@ -241,7 +244,10 @@ public final class Mremap {
             return v.addr;
         }
         if (Long.compareUnsigned(v.newLen, v.oldLen) < 0) {
-            k.mmap.doMunmap(mm, v.addr + v.newLen, v.oldLen - v.newLen);
+            long err = shrink(mm, v);
+            if (err != 0) {
+                return err;
+            }
             return v.addr;
         }
         return expandVma(mm, v);
@@ -265,6 +271,17 @@ public final class Mremap {
         }
         v.newAddr = at;
         return moveVma(mm, v);
+    }
+
+    /** shrink_vma: do_vmi_munmap of the tail, which checks the range itself (an overflowing one is EINVAL). */
+    long shrink(MmStruct mm, Vrm v) {
+        long start = v.addr + v.newLen;
+        long len = v.oldLen - v.newLen;
+        if (Long.compareUnsigned(start, Mmap.TASK_SIZE) > 0 || Long.compareUnsigned(len, Mmap.TASK_SIZE - start) > 0) {
+            return EINVAL;
+        }
+        k.mmap.doMunmap(mm, start, len);
+        return 0;
     }
 
     /** vma_expandable: no vma in [vm_end, vm_end + delta), and the whole stays below TASK_SIZE. */
@@ -315,7 +332,10 @@ public final class Mremap {
         }
         if (Long.compareUnsigned(v.oldLen, v.newLen) >= 0) {
             if (v.oldLen != v.newLen) {
-                k.mmap.doMunmap(mm, v.addr + v.newLen, v.oldLen - v.newLen);
+                long err = shrink(mm, v);
+                if (err != 0) {
+                    return err;
+                }
             }
             return v.addr;
         }
@@ -349,7 +369,10 @@ public final class Mremap {
         }
         if (Long.compareUnsigned(v.oldLen, v.newLen) >= 0) {
             if (v.oldLen != v.newLen) {
-                k.mmap.doMunmap(mm, v.addr + v.newLen, v.oldLen - v.newLen);
+                long err = shrink(mm, v);
+                if (err != 0) {
+                    return err;
+                }
             }
             v.oldLen = v.newLen;
         }
