@@ -29,6 +29,8 @@ import java.util.Map;
  * the order of the forks. Regions: each mmap defines (or redefines) the region named by its address
  * ("0x10000000"); a moving mremap defines the region of its destination, named by new_addr with
  * MREMAP_FIXED or MREMAP_DONTUNMAP, else by the name of the region it moves (which then follows it).
+ * A read or write goes to the scenario's address itself (an offset from the base), whatever
+ * regions there are.
  * {@code age} and {@code oom-victim} change nothing the oracles show (young bits, mm flags): they run
  * on the model only. Reclaim, migration and remap_file_pages have no system call here: a scenario
  * with them is refused.
@@ -175,14 +177,7 @@ final class Plan {
                 }
                 case Command.Exit e -> b.exit(p);
                 case Command.Truncate t -> b.add(new LiveOp.Ftruncate(p, t.file(), t.size()));
-                case Command.Access a -> {
-                    Map.Entry<String, long[]> r = regionFor(mine, a.addr());
-                    if (r == null) {
-                        throw new ScenarioError(c.pos(), "conform runs an access through a region: map something in this process first");
-                    }
-                    long page = Math.floorDiv(a.addr() - r.getValue()[0], LiveProgram.PAGE);
-                    b.add(new LiveOp.Access(p, r.getKey(), page, a.write()));
-                }
+                case Command.Access a -> b.add(new LiveOp.Access(p, null, Math.floorDiv(offset(c, a.addr()), LiveProgram.PAGE), a.write()));
                 case Command.Mremap r -> {
                     boolean newAddrGiven = (r.flags() & (Command.MREMAP_FIXED | Command.MREMAP_DONTUNMAP)) != 0;
                     Map.Entry<String, long[]> src = regionFor(mine, r.addr());

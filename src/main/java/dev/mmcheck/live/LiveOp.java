@@ -74,15 +74,14 @@ public sealed interface LiveOp {
         }
     }
 
-    /** A one-byte user-mode read or write at the start of page {@code page} of {@code region}. */
+    /**
+     * A one-byte user-mode read or write at the start of page {@code page} of {@code region}, or
+     * (region null) of page {@code page} from the base address.
+     */
     record Access(int process, String region, long page, boolean write) implements LiveOp {
-        public Access {
-            Objects.requireNonNull(region);
-        }
-
         @Override
         public String describe() {
-            return "P" + process + " " + (write ? "write " : "read ") + region + "[p" + page + "]";
+            return "P" + process + " " + (write ? "write " : "read ") + (region == null ? "base" : region) + "[p" + page + "]";
         }
     }
 

@@ -85,7 +85,11 @@ public record LiveProgram(List<LiveOp> ops, Map<String, Long> files, long span) 
                     }
                     mine.add(m.region());
                 }
-                case LiveOp.Access a -> needRegion(at, mine, a.region());
+                case LiveOp.Access a -> {
+                    if (a.region() != null) {
+                        needRegion(at, mine, a.region());
+                    }
+                }
                 case LiveOp.Mlock m -> needRange(at, mine, m.range());
                 case LiveOp.Munlock m -> needRange(at, mine, m.range());
                 case LiveOp.Mprotect m -> needRange(at, mine, m.range());

@@ -143,8 +143,7 @@ final class Session implements AutoCloseable {
                 shown = r - base;
             }
             case LiveOp.Access a -> {
-                long[] reg = p.regions.get(a.region());
-                long addr = reg[0] + a.page() * PAGE;
+                long addr = (a.region() == null ? base : p.regions.get(a.region())[0]) + a.page() * PAGE;
                 Tracer.AccessFault f = tracer.access(p.pid, addr, a.write());
                 if (f != null) {
                     return new StepResult(step, p.index, op.describe(), -1, null,

@@ -565,7 +565,7 @@ public final class Mmap {
         long vs = readStart(vma);
         long ve = readEnd(vma);
         if (vs == start && ve == end) {
-            unmapVmas(mm, List.of(vma), start, end);
+            unmapVmas(mm, List.of(vma), start, end, true);
             return;
         }
         if (vs < start) {
@@ -576,14 +576,17 @@ public final class Mmap {
         if (readEnd(last) > end) {
             k.vmaSplit.splitVma(last, end, false);
         }
-        unmapVmas(mm, k.vmaSplit.vmasIn(mm, start, end), start, end);
+        unmapVmas(mm, k.vmaSplit.vmasIn(mm, start, end), start, end, false);
     }
 
-    /** The vmas exactly covering what is unmapped: locked_vm, munlock (before 5.18), detach, unmap_region, remove_vma. */
-    private void unmapVmas(MmStruct mm, List<Vma> vmas, long start, long end) {
+    /**
+     * The vmas inside what is unmapped (split at its ends already): locked_vm, munlock (before 5.18),
+     * detach, unmap_region, remove_vma. {@code exact}: one vma that is exactly [start, end).
+     */
+    private void unmapVmas(MmStruct mm, List<Vma> vmas, long start, long end, boolean exact) {
         for (Vma vma : vmas) {
-            long vs = vmas.size() == 1 ? start : readStart(vma);
-            long ve = vmas.size() == 1 ? end : readEnd(vma);
+            long vs = exact ? start : readStart(vma);
+            long ve = exact ? end : readEnd(vma);
             if (k.has(Patch.MLOCK_COUNT)) {
                 if ((vma.readFlags() & VmFlags.VM_LOCKED) != 0) {
                     long pages = (ve - vs) >>> Pgtable.PAGE_SHIFT;
@@ -603,8 +606,8 @@ public final class Mmap {
             }
         }
         for (Vma vma : vmas) {
-            long vs = vmas.size() == 1 ? start : readStart(vma);
-            long ve = vmas.size() == 1 ? end : readEnd(vma);
+            long vs = exact ? start : readStart(vma);
+            long ve = exact ? end : readEnd(vma);
             long[] neighbours = detachVmasToBeUnmapped(mm, vma);
             unmapRegion(mm, vma, vs, ve, neighbours[0], neighbours[1]);
             removeVma(vma);
