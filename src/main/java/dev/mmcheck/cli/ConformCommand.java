@@ -1,6 +1,8 @@
 package dev.mmcheck.cli;
 
 import dev.mmcheck.conform.Conform;
+import dev.mmcheck.conform.RandomPrograms;
+import dev.mmcheck.scenario.ScenarioParser;
 import dev.mmcheck.mm.Generation;
 import dev.mmcheck.scenario.Catalog;
 import dev.mmcheck.scenario.Scenario;
@@ -35,8 +37,14 @@ final class ConformCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "1..*", paramLabel = "SCENARIO|DIR", description = "scenario files, built-in scenario names, or directories of *.mmc files")
-    List<String> paths;
+    @Parameters(arity = "0..*", paramLabel = "SCENARIO|DIR", description = "scenario files, built-in scenario names, or directories of *.mmc files")
+    List<String> paths = new ArrayList<>();
+
+    @Option(names = "--random", paramLabel = "N", description = "also run N random sequential programs (a failing one is saved under mmcheck-conform-failures/)")
+    int random;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "the random programs' seed (default ${DEFAULT-VALUE})")
+    long seed;
 
     @Option(names = "--setup", description = "for race scenarios: check the set-up (the process sections, observed at the end), without the cpus")
     boolean setup;
@@ -78,6 +86,9 @@ final class ConformCommand implements Callable<Integer> {
         if (runs < 1) {
             throw new UsageError("--runs must be at least 1");
         }
+        if (paths.isEmpty() && random <= 0) {
+            throw new UsageError("give scenario files or directories, or --random N");
+        }
         List<Path> files = new ArrayList<>();
         for (String p : paths) {
             Path path = Path.of(p);
@@ -109,12 +120,26 @@ final class ConformCommand implements Callable<Integer> {
         int fail = 0;
         int error = 0;
         int modelOnlyPass = 0;
-        for (Path f : files) {
+        int capacity = 0;
+        List<Object> todo = new ArrayList<>(files);
+        for (int i = 0; i < random; i++) {
+            todo.add(i);
+        }
+        for (Object item : todo) {
             Scenario s;
+            String f;
+            String text = null;
             try {
-                s = Catalog.load(f.toString());
+                if (item instanceof Integer i) {
+                    text = RandomPrograms.program(seed, i);
+                    f = "random " + seed + "/" + i;
+                    s = ScenarioParser.parse("random-" + seed + "-" + i + ".mmc", text);
+                } else {
+                    f = item.toString();
+                    s = Catalog.load(f);
+                }
             } catch (ScenarioError e) {
-                out.println("ERROR " + f + ": " + e.getMessage());
+                out.println("ERROR " + item + ": " + e.getMessage());
                 error++;
                 continue;
             }
@@ -132,7 +157,7 @@ final class ConformCommand implements Callable<Integer> {
                 }
                 case FAIL -> {
                     fail++;
-                    out.println("FAIL  " + f + counts);
+                    out.println("FAIL  " + f + counts + (text == null ? "" : ", saved as " + save(s.name(), text)));
                     for (String d : r.differences()) {
                         out.println("      " + d);
                     }
@@ -144,16 +169,34 @@ final class ConformCommand implements Callable<Integer> {
                     }
                 }
                 case ERROR -> {
+                    if (text != null && r.error() != null && (r.error().contains("has no room") || r.error().contains("ran out of"))) {
+                        capacity++; // a random program beyond the model's pools: not a finding
+                        out.println("SKIP  " + f + ": " + r.error());
+                        break;
+                    }
                     error++;
-                    out.println("ERROR " + f + ": " + r.error());
+                    out.println("ERROR " + f + (text == null ? "" : " (saved as " + save(s.name(), text) + ")") + ": " + r.error());
                 }
             }
         }
         double secs = (System.nanoTime() - t0) / 1e9;
-        out.printf("conform: %d scenarios: %d pass, %d fail, %d error%s in %.1f s%n", files.size(), pass, fail, error,
-                modelOnlyPass > 0 ? ", " + modelOnlyPass + " checked on the model only" : "", secs);
+        out.printf("conform: %d scenarios: %d pass, %d fail, %d error%s%s in %.1f s%n", todo.size(), pass, fail, error,
+                modelOnlyPass > 0 ? ", " + modelOnlyPass + " checked on the model only" : "",
+                capacity > 0 ? ", " + capacity + " random ones beyond the model's pools" : "", secs);
         out.flush();
         return fail > 0 ? Main.VIOLATION : error > 0 ? Main.BAD_INPUT : Main.VERIFIED;
+    }
+
+    private static String save(String name, String text) {
+        try {
+            Path dir = Path.of("mmcheck-conform-failures");
+            Files.createDirectories(dir);
+            Path p = dir.resolve(name + ".mmc");
+            Files.writeString(p, text);
+            return p.toString();
+        } catch (IOException e) {
+            return "(not saved: " + e.getMessage() + ")";
+        }
     }
 
     private static String indent(String s) {
