@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "conform",
+@Command(name = "conform", mixinStandardHelpOptions = true,
         description = {"Runs scenarios' sequential steps on the model and on the live kernel (a fresh child process,"
                 + " driven through ptrace and java.lang.foreign) and compares them: each step's return value, errno or"
                 + " signal, and at each 'observe' every region's pages (present, same page, MLOCKED, UNEVICTABLE,"
@@ -50,7 +50,8 @@ final class ConformCommand implements Callable<Integer> {
     boolean setup;
 
     @Option(names = "--kernel", paramLabel = "VERSION",
-            description = "the model's kernel generation (a release such as 6.18.2 or 5.12, or a generation: ${COMPLETION-CANDIDATES});"
+            description = "the model's kernel generation: a release such as 6.18.2 or 5.15.0-91-generic (the newest modelled"
+                    + " generation not newer than it), or a generation (3.13, 3.16, 4.4, 5.12, 5.16, 5.17, 5.19, 6.x);"
                     + " default: the running kernel's")
     String kernel;
 

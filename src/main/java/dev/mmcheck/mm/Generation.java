@@ -33,8 +33,8 @@ public enum Generation {
         if (exact != null) {
             return exact;
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)(?:\\.(\\d+))?").matcher(release.strip());
-        if (!m.find()) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)(?:\\.(\\d+))?(?:[.\\-+_~].*)?$").matcher(release.strip());
+        if (!m.matches()) {
             return null;
         }
         int major = Integer.parseInt(m.group(1));
