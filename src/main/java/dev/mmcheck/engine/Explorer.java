@@ -240,7 +240,7 @@ public final class Explorer {
         Footprint[] doneFp = useSleep ? new Footprint[ex.n] : null;
         // Continue the thread that ran last first: executions with few preemptions come first.
         // Other workers of a parallel run start each state with a different thread.
-        int first = ex.last >= 0 && (todo & (1L << ex.last)) != 0 ? ex.last : -1;
+        int first = worker == 0 && ex.last >= 0 && (todo & (1L << ex.last)) != 0 ? ex.last : -1;
         int rotate = worker == 0 ? 0 : (int) ((Hash.mix(ex.key(false) + worker) >>> 1) % ex.n);
         for (int i = -1; i < ex.n; i++) {
             int t = i < 0 ? first : (i + rotate) % ex.n;
