@@ -78,20 +78,7 @@ public final class Fork {
             return;
         }
         k.vmaSplit.anonVmaClone(vma, pvma, parent);
-        int id = (int) k.load("anon_vma_alloc()", m -> {
-            for (int i = 0; i < k.anonVmaCount(); i++) {
-                AnonVma a = k.anonVma(i);
-                if (m.read(a.allocated) == 0) {
-                    m.write(a.allocated, 1);
-                    return i;
-                }
-            }
-            return -1;
-        }, r -> "anon_vma" + r);
-        if (id < 0) {
-            throw new ModelError("the model ran out of anon_vmas: raise the scenario's 'anon-vmas' size", null);
-        }
-        AnonVma av = k.anonVma(id);
+        AnonVma av = k.rmap.anonVmaAlloc();
         av.rootRwsem().downWrite();
         k.step(vma.name() + "->anon_vma = " + av.name() + "; anon_vma_chain_link", null, m -> {
             m.write(vma.anonVma, av.id + 1);

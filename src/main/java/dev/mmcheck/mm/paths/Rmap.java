@@ -69,7 +69,8 @@ public final class Rmap {
         anonVma.rootRwsem().upWrite();
     }
 
-    private AnonVma anonVmaAlloc() {
+    /** anon_vma_alloc: a free anon_vma from the pool. */
+    AnonVma anonVmaAlloc() {
         int id = (int) k.load("anon_vma_alloc()", m -> {
             for (int i = 0; i < k.anonVmaCount(); i++) {
                 AnonVma a = k.anonVma(i);
