@@ -171,12 +171,19 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     private int workerCount() {
+        if (noStateCaching) {
+            return 1; // workers share work through the visited-state table
+        }
         return workers != null ? workers : Runtime.getRuntime().availableProcessors();
     }
 
     private void validate() {
         if (workers != null && (workers < 1 || workers > 64)) {
             throw new UsageError("--workers must be between 1 and 64, got " + workers);
+        }
+        if (workers != null && workers > 1 && (random != null || noStateCaching)) {
+            throw new UsageError("--workers shares the visited-state table: it cannot be combined with "
+                    + (random != null ? "--random" : "--no-state-caching"));
         }
         if (seed != null && random == null) {
             throw new UsageError("--seed needs --random N");
