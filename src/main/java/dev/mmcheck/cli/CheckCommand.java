@@ -108,7 +108,7 @@ final class CheckCommand implements Callable<Integer> {
             Options o = opts;
             if (random != null) {
                 explored.add(sp);
-                r = Explore.random(sp.program, random, usedSeed, progress);
+                r = Explore.random(sp.program, random, usedSeed, progress, maxSeconds == null ? 0 : maxSeconds);
             } else {
                 r = Explore.exhaustive(() -> {
                     ScenarioProgram x = ScenarioProgram.build(s, v);
@@ -191,8 +191,8 @@ final class CheckCommand implements Callable<Integer> {
         if (random != null && random < 1) {
             throw new UsageError("--random must be at least 1, got " + random);
         }
-        if (random != null && (maxPreemptions != null || noSleepSets || noStateCaching || maxStates != null)) {
-            throw new UsageError("--random cannot be combined with --max-preemptions, --max-states, --no-sleep-sets or --no-state-caching");
+        if (random != null && (maxPreemptions != null || noSleepSets || noStateCaching || maxStates != null || memory != null)) {
+            throw new UsageError("--random cannot be combined with --max-preemptions, --max-states, --memory, --no-sleep-sets or --no-state-caching");
         }
         if (maxPreemptions != null && maxPreemptions < 0) {
             throw new UsageError("--max-preemptions must be 0 or more, got " + maxPreemptions);

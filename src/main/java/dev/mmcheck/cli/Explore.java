@@ -24,8 +24,8 @@ final class Explore {
         return Explorer.parallel(programs, o, workers, 1L << 30);
     }
 
-    static Result random(Program p, long walks, long seed, Options.Progress progress) {
-        return onBigStack(() -> new RandomWalk(p).run(walks, seed, progress));
+    static Result random(Program p, long walks, long seed, Options.Progress progress, double maxSeconds) {
+        return onBigStack(() -> new RandomWalk(p).run(walks, seed, progress, maxSeconds));
     }
 
     static <T> T onBigStack(Supplier<T> work) {

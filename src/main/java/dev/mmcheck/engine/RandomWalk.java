@@ -16,6 +16,11 @@ public final class RandomWalk {
 
     /** Up to {@code walks} executions; stops at the first violation. Never VERIFIED: it is a sample. */
     public Result run(long walks, long seed, Options.Progress progress) {
+        return run(walks, seed, progress, 0);
+    }
+
+    /** Also stops (INCOMPLETE, "time") after {@code maxSeconds} when positive. */
+    public Result run(long walks, long seed, Options.Progress progress, double maxSeconds) {
         long started = System.nanoTime();
         long nextProgress = 0;
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -29,7 +34,12 @@ public final class RandomWalk {
             found = new Found(initial, ex.schedule());
             executions++;
         }
+        boolean outOfTime = false;
         while (executions < walks && found == null) {
+            if (maxSeconds > 0 && (System.nanoTime() - started) / 1e9 > maxSeconds) {
+                outOfTime = true;
+                break;
+            }
             ex.reset();
             executions++;
             while (true) {
@@ -64,6 +74,6 @@ public final class RandomWalk {
         Stats stats = new Stats(executions, 0, transitions, maxDepth, (System.nanoTime() - started) / 1e9);
         String coverage = executions + " random executions from seed " + seed + " (a sample, not a proof)";
         return new Result(found != null ? Verdict.VIOLATION : Verdict.INCOMPLETE, found, stats, coverage,
-                found != null ? null : "sampling");
+                found != null ? null : outOfTime ? "time" : "sampling");
     }
 }
