@@ -61,10 +61,14 @@ final class BenchCommand implements Callable<Integer> {
             throw new UsageError("--max-seconds must be positive, got " + maxSeconds);
         }
         PrintWriter out = spec.commandLine().getOut();
+        List<String> specs = cases.isEmpty() ? DEFAULT : cases;
+        for (String c : specs) {
+            prepare(c); // every case is checked before the first runs: no half table for a typo
+        }
         List<Row> rows = new ArrayList<>();
         out.printf("%-18s %-8s %-16s %-10s %12s %14s %9s %12s %10s %9s %5s%n", "scenario", "variant", "params", "verdict",
                 "executions", "states", "seconds", "states/s", "peak heap", "B/state", "cores");
-        for (String c : cases.isEmpty() ? DEFAULT : cases) {
+        for (String c : specs) {
             Row r = run(c);
             rows.add(r);
             out.printf("%-18s %-8s %-16s %-10s %,12d %,14d %9.2f %,12.0f %9dM %9.1f %5d%n", r.scenario(), r.variant(),
@@ -87,7 +91,10 @@ final class BenchCommand implements Callable<Integer> {
         return Main.VERIFIED;
     }
 
-    private Row run(String spec) {
+    /** A case parsed and its scenario built for its variant. */
+    private record Prepared(String[] parts, Map<String, String> params, Scenario scenario) {}
+
+    private static Prepared prepare(String spec) {
         String[] parts = spec.split(":");
         if (parts.length < 2 || parts.length > 3) {
             throw new UsageError("--case " + spec + ": expected SCENARIO:VARIANT[:NAME=V,...]");
@@ -103,7 +110,15 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         Scenario s = Catalog.load(parts[0], params);
-        ScenarioProgram sp = ScenarioProgram.build(s, parts[1]);
+        ScenarioProgram.build(s, parts[1]);
+        return new Prepared(parts, params, s);
+    }
+
+    private Row run(String spec) {
+        Prepared prep = prepare(spec);
+        String[] parts = prep.parts();
+        Map<String, String> params = prep.params();
+        Scenario s = prep.scenario();
         System.gc();
         List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
                 .filter(p -> p.getType() == MemoryType.HEAP).toList();

@@ -24,7 +24,7 @@ final class ListCommand implements Callable<Integer> {
                 out.printf("    --variant %-14s %s%s%n", v.name(), v.description(), expect);
             }
             for (Scenario.Param p : s.params()) {
-                out.printf("    --param %s=N  %s (default %d)%n", p.name(), p.description(), p.defaultValue());
+                out.printf("    --param %s=N  %s (default %d, %d..%d)%n", p.name(), p.description(), p.defaultValue(), p.min(), p.max());
             }
             out.println();
         }

@@ -35,7 +35,7 @@ public record Scenario(
     public record Expectation(String variant, String verdict, String kind, Pos pos) {}
 
     /** A scale parameter: its default, the value this instance was built with, and what it means. */
-    public record Param(String name, long defaultValue, long value, String description) {}
+    public record Param(String name, long defaultValue, long min, long max, long value, String description) {}
 
     /** A file (on a filesystem without its own locking games): its name and size in pages. */
     public record File(String name, long pages, Pos pos) {}

@@ -265,12 +265,33 @@ public final class ScenarioParser {
     }
 
     private void param(List<Token> t) {
-        need(t, 3, 4, "param NAME DEFAULT [\"description\"]");
+        need(t, 3, 5, "param NAME DEFAULT [MIN..MAX] [\"description\"]");
         String pn = t.get(1).text();
         if (env.containsKey(pn)) {
             throw new ScenarioError(t.get(1).pos(), "parameter '" + pn + "' is declared twice");
         }
+        long min = 0;
+        long max = 62;
+        int next = 3;
+        if (t.size() > next && !t.get(next).quoted()) {
+            Token r = t.get(next++);
+            int dots = r.text().indexOf("..");
+            if (dots < 0) {
+                throw new ScenarioError(r.pos(), "expected a range MIN..MAX or a quoted description, found '" + r.text() + "'");
+            }
+            min = Expr.eval(r.pos(), r.text().substring(0, dots), env);
+            max = Expr.eval(r.pos(), r.text().substring(dots + 2), env);
+            if (min < 0 || max > 62 || min > max) {
+                throw new ScenarioError(r.pos(), "a parameter's range lies within 0..62, found " + min + ".." + max);
+            }
+        }
+        if (t.size() > next + 1 || (t.size() == next + 1 && !t.get(next).quoted())) {
+            throw new ScenarioError(t.get(t.size() - 1).pos(), "expected: param NAME DEFAULT [MIN..MAX] [\"description\"]");
+        }
         long def = Expr.eval(t.get(2).pos(), t.get(2).text(), env);
+        if (def < min || def > max) {
+            throw new ScenarioError(t.get(2).pos(), "default " + def + " lies outside " + min + ".." + max);
+        }
         String given = overrides.get(pn);
         long value = def;
         if (given != null) {
@@ -279,12 +300,12 @@ public final class ScenarioParser {
             } catch (ScenarioError e) {
                 throw new ScenarioError("--param " + pn + "=" + given + ": not a number");
             }
-            if (value < 0 || value > 62) {
-                throw new ScenarioError("--param " + pn + "=" + given + ": must be between 0 and 62");
+            if (value < min || value > max) {
+                throw new ScenarioError("--param " + pn + "=" + given + ": must be between " + min + " and " + max);
             }
         }
         env.put(pn, value);
-        params.add(new Scenario.Param(pn, def, value, t.size() == 4 ? t.get(3).text() : ""));
+        params.add(new Scenario.Param(pn, def, min, max, value, t.size() == next + 1 ? t.get(next).text() : ""));
     }
 
     private void directive(List<Token> t) {

@@ -113,6 +113,33 @@ class CliTest {
     }
 
     @Test
+    void parametersKeepToTheirDeclaredRange() throws Exception {
+        Run zero = run("check", "s003-mremap-pmd", "--param", "pages=0");
+        assertThat(zero.code()).isEqualTo(2);
+        assertThat(zero.err()).contains("--param pages=0: must be between 1 and 16").doesNotContain(".mmc");
+        assertThat(run("check", "s000-munlock-exit", "--param", "pages=33").err()).contains("between 1 and 32");
+        assertThat(run("list").out()).contains("(default 1, 1..16)", "(default 1, 0..16)");
+
+        Path f = tmp.resolve("p.mmc");
+        Files.writeString(f, "scenario x\nparam n 5 1..4 \"text\"\n");
+        Run def = run("check", f.toString());
+        assertThat(def.code()).isEqualTo(2);
+        assertThat(def.err()).contains(f + ":2:9:", "default 5 lies outside 1..4");
+        Files.writeString(f, "scenario x\nparam n 1 4 \"text\"\n");
+        assertThat(run("check", f.toString()).err()).contains(f + ":2:11:", "expected a range MIN..MAX");
+        Files.writeString(f, "scenario x\nparam n 1 3..2\n");
+        assertThat(run("check", f.toString()).err()).contains(f + ":2:11:", "found 3..2");
+    }
+
+    @Test
+    void benchRefusesABadCaseBeforePrintingAnything() {
+        Run b = run("bench", "--case", "s003-mremap-pmd:after:pages=1", "--case", "s003-mremap-pmd:zzz:pages=1");
+        assertThat(b.code()).isEqualTo(2);
+        assertThat(b.err()).contains("unknown variant 'zzz'");
+        assertThat(b.out()).isEmpty();
+    }
+
+    @Test
     void userScenarioFilesWork() throws Exception {
         Path f = tmp.resolve("mine.mmc");
         Files.writeString(f, """
