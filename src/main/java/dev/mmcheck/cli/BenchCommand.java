@@ -61,6 +61,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new UsageError("--max-seconds must be positive, got " + maxSeconds);
         }
         PrintWriter out = spec.commandLine().getOut();
+        OutputFile.check("--json", json);
         List<String> specs = cases.isEmpty() ? DEFAULT : cases;
         for (String c : specs) {
             prepare(c); // every case is checked before the first runs: no half table for a typo
@@ -86,7 +87,7 @@ final class BenchCommand implements Callable<Integer> {
             for (Row r : rows) {
                 a.addPOJO(r);
             }
-            Files.writeString(json, JsonReport.toJson(o, true) + "\n");
+            OutputFile.write("--json", json, JsonReport.toJson(o, true) + "\n");
         }
         return Main.VERIFIED;
     }
@@ -106,7 +107,9 @@ final class BenchCommand implements Callable<Integer> {
                 if (eq < 1) {
                     throw new UsageError("--case " + spec + ": expected NAME=VALUE, found '" + kv + "'");
                 }
-                params.put(kv.substring(0, eq), kv.substring(eq + 1));
+                if (params.put(kv.substring(0, eq), kv.substring(eq + 1)) != null) {
+                    throw new UsageError("--case " + spec + ": " + kv.substring(0, eq) + " is given twice");
+                }
             }
         }
         Scenario s = Catalog.load(parts[0], params);

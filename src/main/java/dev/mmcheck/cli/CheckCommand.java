@@ -50,7 +50,11 @@ final class CheckCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = {"--param", "-p"}, paramLabel = "NAME=VALUE", description = "Set a scale parameter of the scenario (repeatable; 'mmcheck list' shows them).")
-    Map<String, String> params = new LinkedHashMap<>();
+    List<String> paramArgs = new ArrayList<>();
+
+    Map<String, String> params() {
+        return ParamArgs.parse(paramArgs);
+    }
 
     @Option(names = "--max-preemptions", paramLabel = "N", description = "Explore only executions with at most N preemptions (default: the scenario's bound, else none).")
     Integer maxPreemptions;
@@ -91,7 +95,8 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         validate();
-        Scenario s = Catalog.load(scenario, params);
+        OutputFile.check("--save-trace", saveTrace);
+        Scenario s = Catalog.load(scenario, params());
         String v = variant != null ? variant : s.variants().get(0).name();
         ScenarioProgram sp = ScenarioProgram.build(s, v);
         int bound = maxPreemptions != null ? maxPreemptions : s.preemptionBound();

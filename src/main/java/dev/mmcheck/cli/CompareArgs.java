@@ -1,6 +1,7 @@
 package dev.mmcheck.cli;
 
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -17,7 +18,11 @@ final class CompareArgs {
     String b;
 
     @Option(names = {"--param", "-p"}, paramLabel = "NAME=VALUE", description = "Set a scale parameter (repeatable).")
-    Map<String, String> params = new LinkedHashMap<>();
+    List<String> paramArgs = new ArrayList<>();
+
+    Map<String, String> params() {
+        return ParamArgs.parse(paramArgs);
+    }
 
     @Option(names = "--max-preemptions", paramLabel = "N", description = "Compare only executions with at most N preemptions.")
     Integer maxPreemptions;

@@ -23,6 +23,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -52,7 +53,11 @@ final class LocksCommand implements Callable<Integer> {
     String variant;
 
     @Option(names = {"--param", "-p"}, paramLabel = "NAME=VALUE", description = "Set a scale parameter of the scenario (repeatable).")
-    Map<String, String> params = new LinkedHashMap<>();
+    List<String> paramArgs = new ArrayList<>();
+
+    Map<String, String> params() {
+        return ParamArgs.parse(paramArgs);
+    }
 
     @Option(names = "--dot", paramLabel = "FILE", description = "Write the DOT graph to FILE instead of printing it.")
     Path dot;
@@ -71,13 +76,14 @@ final class LocksCommand implements Callable<Integer> {
         if (all == (scenario != null)) {
             throw new UsageError(all ? "--all takes no SCENARIO" : "missing SCENARIO (or --all for the whole catalog)");
         }
-        if (all && (variant != null || !params.isEmpty())) {
+        OutputFile.check("--dot", dot);
+        if (all && (variant != null || !paramArgs.isEmpty())) {
             throw new UsageError("--all runs every variant with its default parameters: no --variant or --param");
         }
         if (all) {
             return all();
         }
-        Scenario s = Catalog.load(scenario, params);
+        Scenario s = Catalog.load(scenario, params());
         String v = variant != null ? variant : s.variants().get(0).name();
         ScenarioProgram sp = ScenarioProgram.build(s, v);
         Explored e = explore(sp, s.preemptionBound(), maxSeconds == null ? 0 : maxSeconds);

@@ -140,6 +140,34 @@ class CliTest {
     }
 
     @Test
+    void aParameterGivenTwiceIsRefused() {
+        Run twice = run("check", "s003-mremap-pmd", "--param", "pages=1", "--param", "pages=2");
+        assertThat(twice.code()).isEqualTo(2);
+        assertThat(twice.err()).contains("--param pages is given twice");
+        assertThat(run("check", "s003-mremap-pmd", "--param", "pages").err()).contains("--param pages: expected NAME=VALUE");
+        assertThat(run("diff", "s003-mremap-pmd", "before", "after", "-p", "users=1", "-p", "users=2").code()).isEqualTo(2);
+        assertThat(run("bench", "--case", "s003-mremap-pmd:after:pages=1,pages=2").err()).contains("pages is given twice");
+    }
+
+    @Test
+    void anOutputFileThatCannotBeWrittenIsRefusedBeforeExploring() throws Exception {
+        Path file = tmp.resolve("plain-file");
+        Files.writeString(file, "x");
+        Path under = file.resolve("sub").resolve("t.json"); // its folder would have to be inside a file
+        Run check = run("check", "s003-mremap-pmd", "--save-trace", under.toString());
+        assertThat(check.code()).isEqualTo(2);
+        assertThat(check.err()).contains("--save-trace").doesNotContain("Exception");
+        assertThat(check.out()).isEmpty();
+        Run bench = run("bench", "--case", "s003-mremap-pmd:after", "--json", under.toString());
+        assertThat(bench.code()).isEqualTo(2);
+        assertThat(bench.err()).contains("--json").doesNotContain("Exception");
+        assertThat(bench.out()).isEmpty();
+        Run locks = run("locks", "s003-mremap-pmd", "--dot", tmp.toString());
+        assertThat(locks.code()).isEqualTo(2);
+        assertThat(locks.err()).contains("--dot", "is a folder");
+    }
+
+    @Test
     void userScenarioFilesWork() throws Exception {
         Path f = tmp.resolve("mine.mmc");
         Files.writeString(f, """
