@@ -87,7 +87,10 @@ final class ConformCommand implements Callable<Integer> {
         if (runs < 1) {
             throw new UsageError("--runs must be at least 1");
         }
-        if (paths.isEmpty() && random <= 0) {
+        if (random < 0) {
+            throw new UsageError("--random must be at least 1, got " + random);
+        }
+        if (paths.isEmpty() && random == 0) {
             throw new UsageError("give scenario files or directories, or --random N");
         }
         List<Path> files = new ArrayList<>();

@@ -98,6 +98,9 @@ class CliTest {
         assertThat(seed.err()).contains("--seed");
         assertThat(run("check", "s003-mremap-pmd", "--max-preemptions", "x").code()).isEqualTo(2);
         assertThat(run("check", "no-such-scenario").err()).contains("no-such-scenario");
+        Run conform = run("conform", "--random", "-1");
+        assertThat(conform.code()).isEqualTo(2);
+        assertThat(conform.err()).contains("--random must be at least 1");
 
         Path f = tmp.resolve("bad.mmc");
         Files.writeString(f, "scenario x\nprocess P\n  mmap 0x1000 4K rx\ncpu c P\n  write 0x1000\n");
