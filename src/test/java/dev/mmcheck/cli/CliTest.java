@@ -108,6 +108,12 @@ class CliTest {
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains(f + ":3:18:", "expected rw or ro");
 
+        Path latin1 = tmp.resolve("latin1.mmc");
+        Files.write(latin1, new byte[] {'s', 'c', 'e', 'n', 'a', 'r', 'i', 'o', ' ', 'x', '\n', 'p', ' ', (byte) 0xe9, '\n'});
+        Run enc = run("check", latin1.toString());
+        assertThat(enc.code()).isEqualTo(2);
+        assertThat(enc.err()).contains(latin1 + ":2:3:", "not UTF-8");
+
         Path t = tmp.resolve("trace.json");
         Files.writeString(t, "{\"format\": 1,\n  \"scenario\": }");
         Run tr = run("replay", t.toString());
