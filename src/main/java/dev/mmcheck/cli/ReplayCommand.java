@@ -13,6 +13,7 @@ import dev.mmcheck.scenario.Scenario;
 import dev.mmcheck.scenario.ScenarioProgram;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -45,6 +46,16 @@ final class ReplayCommand implements Callable<Integer> {
         Tracer.Trace t = Traces.replay(sp, new Schedule(tf.schedule()));
         if (t.error() != null) {
             throw new TraceFileException(file, "cannot be replayed on the scenario as it is now: " + t.error());
+        }
+        if (t.unfinished() != 0) {
+            List<String> running = new ArrayList<>();
+            for (int i = 0; i < threads.size(); i++) {
+                if ((t.unfinished() & (1L << i)) != 0) {
+                    running.add(threads.get(i));
+                }
+            }
+            throw new TraceFileException(file, "its schedule stops after " + t.steps().size() + " steps while "
+                    + String.join(", ", running) + " can still run: a trace is a whole execution, to a violation or to the end");
         }
         TraceView view = Traces.view(sp, t, "./mmcheck replay " + file);
         PrintWriter out = spec.commandLine().getOut();

@@ -14,7 +14,8 @@ public final class Tracer {
      * A replayed execution. {@code violation} is what the schedule ends in (null if nothing);
      * {@code error} is set when the schedule cannot be replayed on this program (it is then partial).
      */
-    public record Trace(List<Step> steps, Violation violation, int preemptions, String error, Memory finalMemory) {}
+    /** {@code unfinished}: the threads that could still run when the schedule ran out (0 for a whole execution). */
+    public record Trace(List<Step> steps, Violation violation, int preemptions, String error, Memory finalMemory, long unfinished) {}
 
     public static Trace replay(Program program, Schedule schedule, FrameNamer namer) {
         Resumer[] rs = Execution.resumers(program, namer);
@@ -26,18 +27,18 @@ public final class Tracer {
             int t = choices[i];
             if (t < 0 || t >= ex.n) {
                 return new Trace(steps, null, ex.preemptions, "step " + (i + 1) + " names thread " + t
-                        + ", but the program has " + ex.n + " threads", ex.mem);
+                        + ", but the program has " + ex.n + " threads", ex.mem, 0L);
             }
             PathNode node = ex.nodes[t];
             String name = program.threads().get(t).name();
             if (node.op == null) {
                 return new Trace(steps, null, ex.preemptions, "step " + (i + 1) + ": thread " + name
-                        + " has already finished", ex.mem);
+                        + " has already finished", ex.mem, 0L);
             }
             long enabled = ex.enabledMask();
             if ((enabled & (1L << t)) == 0) {
                 return new Trace(steps, null, ex.preemptions, "step " + (i + 1) + ": thread " + name
-                        + " is blocked in " + node.op.waitsFor(), ex.mem);
+                        + " is blocked in " + node.op.waitsFor(), ex.mem, 0L);
             }
             boolean preempt = ex.preempts(t, enabled);
             String[] frames = node.frames;
@@ -59,6 +60,6 @@ public final class Tracer {
         } else if (ex.enabledMask() == 0) {
             v = ex.aliveMask() != 0 ? ex.deadlock() : ex.check(program.finalChecks());
         }
-        return new Trace(steps, v, ex.preemptions, null, ex.mem);
+        return new Trace(steps, v, ex.preemptions, null, ex.mem, v == null ? ex.enabledMask() : 0L);
     }
 }

@@ -177,6 +177,24 @@ class CliTest {
     }
 
     @Test
+    void aTraceCutShortIsRefusedNotShownAsAWholeExecution() throws Exception {
+        Path whole = tmp.resolve("whole.json");
+        assertThat(run("check", "s003-mremap-pmd", "--variant", "before", "--save-trace", whole.toString()).code()).isEqualTo(1);
+        ObjectMapper m = new ObjectMapper();
+        var tree = (com.fasterxml.jackson.databind.node.ObjectNode) m.readTree(whole.toFile());
+        var schedule = (com.fasterxml.jackson.databind.node.ArrayNode) tree.get("schedule");
+        while (schedule.size() > 5) {
+            schedule.remove(schedule.size() - 1);
+        }
+        Path cut = tmp.resolve("cut.json");
+        m.writeValue(cut.toFile(), tree);
+        Run r = run("replay", cut.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(cut.toString(), "stops after 5 steps", "CPU0 mremap").doesNotContain("Exception");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
     void userScenarioFilesWork() throws Exception {
         Path f = tmp.resolve("mine.mmc");
         Files.writeString(f, """
