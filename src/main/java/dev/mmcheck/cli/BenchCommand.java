@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,6 +30,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", description = "Explore a fixed list of scenario sizes exhaustively and print what each cost:"
         + " executions, distinct states, seconds, states per second, peak heap, cores.")
 final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption helpOption;
+
     @Spec
     CommandSpec spec;
 

@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -37,6 +38,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "check", description = "Explore every interleaving of a scenario (or a random sample) and report a"
         + " violation as a CPU-column diagram, or what the VERIFIED verdict covers.")
 final class CheckCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption helpOption;
+
     @Spec
     CommandSpec spec;
 
@@ -210,6 +214,9 @@ final class CheckCommand implements Callable<Integer> {
         }
         if (maxStates != null && noStateCaching) {
             throw new UsageError("--max-states counts cached states: it cannot be used with --no-state-caching");
+        }
+        if (memory != null && noStateCaching) {
+            throw new UsageError("--memory budgets the visited-state table: it cannot be used with --no-state-caching");
         }
         if (minimizeSeconds < 0) {
             throw new UsageError("--minimize-seconds must be 0 or more, got " + minimizeSeconds);

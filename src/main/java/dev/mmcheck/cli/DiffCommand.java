@@ -17,6 +17,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "diff", description = "Compare the outcomes two variants of a scenario can reach (violations and final"
         + " states), with a witness for each difference and where it parts from the other variant.")
 final class DiffCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption helpOption;
+
     @Spec
     CommandSpec spec;
 

@@ -4,12 +4,16 @@ import dev.mmcheck.scenario.Catalog;
 import dev.mmcheck.scenario.Scenario;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "list", description = "Every built-in scenario with its seed, variants and expected verdicts.")
 final class ListCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption helpOption;
+
     @Spec
     CommandSpec spec;
 

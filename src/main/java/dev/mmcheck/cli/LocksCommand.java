@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -40,6 +41,9 @@ import picocli.CommandLine.Spec;
         + " dependency against the documented order, or a lock rule broken (SLEEP_IN_ATOMIC, PROTECTION; with --all, only"
         + " in a variant expected to verify); 2: bad input; 3: a budget stopped the exploration first.")
 final class LocksCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption helpOption;
+
     @Spec
     CommandSpec spec;
 

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -24,6 +25,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "replay", description = "Re-execute a saved counterexample step by step and print it again.")
 final class ReplayCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption helpOption;
+
     @Spec
     CommandSpec spec;
 

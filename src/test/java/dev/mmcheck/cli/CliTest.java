@@ -98,6 +98,14 @@ class CliTest {
         assertThat(seed.err()).contains("--seed");
         assertThat(run("check", "s003-mremap-pmd", "--max-preemptions", "x").code()).isEqualTo(2);
         assertThat(run("check", "no-such-scenario").err()).contains("no-such-scenario");
+        Run mem = run("check", "s003-mremap-pmd", "--no-state-caching", "--memory", "1G");
+        assertThat(mem.code()).isEqualTo(2);
+        assertThat(mem.err()).contains("--memory", "--no-state-caching");
+        for (String c : new String[] {"check", "list", "locks", "replay", "diff", "equiv", "bench", "conform"}) {
+            Run help = run(c, "--help");
+            assertThat(help.code()).as(c + " --help").isEqualTo(0);
+            assertThat(help.out()).as(c + " --help").contains("Usage: mmcheck " + c);
+        }
         Run conform = run("conform", "--random", "-1");
         assertThat(conform.code()).isEqualTo(2);
         assertThat(conform.err()).contains("--random must be at least 1");
