@@ -64,6 +64,9 @@ final class BenchCommand implements Callable<Integer> {
         if (maxSeconds <= 0) {
             throw new UsageError("--max-seconds must be positive, got " + maxSeconds);
         }
+        if (workers != null && (workers < 1 || workers > 64)) {
+            throw new UsageError("--workers must be between 1 and 64, got " + workers);
+        }
         PrintWriter out = spec.commandLine().getOut();
         OutputFile.check("--json", json);
         List<String> specs = cases.isEmpty() ? DEFAULT : cases;

@@ -154,6 +154,9 @@ class CliTest {
         assertThat(b.code()).isEqualTo(2);
         assertThat(b.err()).contains("unknown variant 'zzz'");
         assertThat(b.out()).isEmpty();
+        Run w = run("bench", "--workers", "0", "--case", "s003-mremap-pmd:after");
+        assertThat(w.code()).isEqualTo(2);
+        assertThat(w.err()).contains("--workers must be between 1 and 64");
     }
 
     @Test
