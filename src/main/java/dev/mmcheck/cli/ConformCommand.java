@@ -16,13 +16,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "conform", mixinStandardHelpOptions = true,
+@Command(name = "conform",
         description = {"Runs scenarios' sequential steps on the model and on the live kernel (a fresh child process,"
                 + " driven through ptrace and java.lang.foreign) and compares them: each step's return value, errno or"
                 + " signal, and at each 'observe' every region's pages (present, same page, MLOCKED, UNEVICTABLE,"
@@ -34,6 +35,9 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:no difference", "1:a difference (or an expectation that does not hold)", "2:a scenario cannot be run"})
 final class ConformCommand implements Callable<Integer> {
+    @Mixin
+    HelpOption helpOption;
+
     @Spec
     CommandSpec spec;
 
@@ -43,8 +47,8 @@ final class ConformCommand implements Callable<Integer> {
     @Option(names = "--random", paramLabel = "N", description = "also run N random sequential programs (a failing one is saved under mmcheck-conform-failures/)")
     int random;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "the random programs' seed (default ${DEFAULT-VALUE})")
-    long seed;
+    @Option(names = "--seed", paramLabel = "S", description = "the random programs' seed (with --random; default 1)")
+    Long seed;
 
     @Option(names = "--setup", description = "for race scenarios: check the set-up (the process sections, observed at the end), without the cpus")
     boolean setup;
@@ -87,6 +91,10 @@ final class ConformCommand implements Callable<Integer> {
         if (runs < 1) {
             throw new UsageError("--runs must be at least 1");
         }
+        if (seed != null && random <= 0) {
+            throw new UsageError("--seed needs --random N");
+        }
+        long seed = this.seed != null ? this.seed : 1;
         if (random < 0) {
             throw new UsageError("--random must be at least 1, got " + random);
         }

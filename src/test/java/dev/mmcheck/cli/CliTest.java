@@ -109,6 +109,7 @@ class CliTest {
         Run conform = run("conform", "--random", "-1");
         assertThat(conform.code()).isEqualTo(2);
         assertThat(conform.err()).contains("--random must be at least 1");
+        assertThat(run("conform", "--seed", "5", "conformance/").err()).contains("--seed needs --random N");
 
         Path f = tmp.resolve("bad.mmc");
         Files.writeString(f, "scenario x\nprocess P\n  mmap 0x1000 4K rx\ncpu c P\n  write 0x1000\n");
