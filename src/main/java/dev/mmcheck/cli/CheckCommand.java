@@ -95,6 +95,8 @@ final class CheckCommand implements Callable<Integer> {
 
     /** Set when exploring found nothing else but the lock graph of what it explored has a cycle. */
     private Violation lockOrder;
+    /** The violation the run reports (the one-worker search's first, minimized), or null. */
+    private Found shown;
 
     @Override
     public Integer call() {
@@ -147,6 +149,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         TraceView view = null;
         Path traceFile = null;
+        shown = found;
         if (found != null) {
             if (minimizeSeconds > 0) {
                 Found f = found;
@@ -318,6 +321,30 @@ final class CheckCommand implements Callable<Integer> {
         if (random != null) {
             out.println("  replay this sample with: --random " + random + " --seed " + usedSeed);
         }
+        String expected = expectation(s, sp, r);
+        if (expected != null) {
+            out.println("  " + expected);
+        }
+    }
+
+    /** What the scenario's expect line for this variant says of the verdict, or null without one. */
+    private String expectation(Scenario s, ScenarioProgram sp, Result r) {
+        for (Scenario.Expectation e : s.expectations()) {
+            if (!e.variant().equals(sp.variant.name())) {
+                continue;
+            }
+            String want = e.verdict() + (e.kind() != null ? " " + e.kind() : "");
+            String where = "the scenario expects " + want + " (" + e.pos().file() + ":" + e.pos().line() + ")";
+            if (r.verdict() == Verdict.INCOMPLETE && lockOrder == null) {
+                return where + ": not settled by this run";
+            }
+            String kind = lockOrder != null ? lockOrder.kind() : shown != null ? shown.violation().kind() : null;
+            String got = kind == null ? "VERIFIED" : "VIOLATION " + kind;
+            boolean same = kind == null ? e.verdict().equals("VERIFIED")
+                    : e.verdict().equals("VIOLATION") && (e.kind() == null || e.kind().equals(kind));
+            return where + (same ? ": as expected" : ": this run found " + got + " instead");
+        }
+        return null;
     }
 
     private ObjectNode json(Scenario s, ScenarioProgram sp, Result r, TraceView view, Path traceFile, int bound, long usedSeed) {
@@ -327,6 +354,7 @@ final class CheckCommand implements Callable<Integer> {
         ObjectNode pj = o.putObject("params");
         paramValues(s).forEach(pj::put);
         o.put("verdict", r.verdict().name());
+        o.put("expectation", expectation(s, sp, r)); // null when the scenario states none for this variant
         if (lockOrder != null) {
             ObjectNode v = o.putObject("violation");
             v.put("kind", lockOrder.kind());

@@ -207,6 +207,32 @@ class CliTest {
     }
 
     @Test
+    void theVerdictIsSetAgainstTheScenariosExpectation() throws Exception {
+        assertThat(run("check", "s003-mremap-pmd", "--variant", "before").out())
+                .contains("the scenario expects VIOLATION STALE_TLB (builtin:s003-mremap-pmd.mmc:18): as expected");
+        assertThat(run("check", "s003-mremap-pmd", "--variant", "after").out())
+                .contains("the scenario expects VERIFIED (builtin:s003-mremap-pmd.mmc:20): as expected");
+        Path f = tmp.resolve("wrong.mmc");
+        Files.writeString(f, """
+                scenario wrong
+                variant after kernel=5.17
+                expect after VIOLATION STALE_TLB
+                process P
+                  mmap 0x40000000 2M rw
+                  write 0x40000000
+                cpu mover P
+                  mremap 0x40000000 2M 2M maymove|fixed 0x80000000
+                cpu reclaim P
+                  reclaim 0x40000000
+                """);
+        Run r = run("check", f.toString());
+        assertThat(r.code()).isEqualTo(0);
+        assertThat(r.out()).contains("the scenario expects VIOLATION STALE_TLB (" + f + ":3): this run found VERIFIED instead");
+        JsonNode j = new ObjectMapper().readTree(run("check", f.toString(), "--json").out());
+        assertThat(j.get("expectation").asText()).endsWith("this run found VERIFIED instead");
+    }
+
+    @Test
     void userScenarioFilesWork() throws Exception {
         Path f = tmp.resolve("mine.mmc");
         Files.writeString(f, """
