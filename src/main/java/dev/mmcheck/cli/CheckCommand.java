@@ -53,12 +53,8 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object on stdout instead of text.")
     boolean json;
 
-    @Option(names = {"--param", "-p"}, paramLabel = "NAME=VALUE", description = "Set a scale parameter of the scenario (repeatable; 'mmcheck list' shows them).")
-    List<String> paramArgs = new ArrayList<>();
-
-    Map<String, String> params() {
-        return ParamArgs.parse(paramArgs);
-    }
+    @Mixin
+    ParamArgs params;
 
     @Option(names = "--max-preemptions", paramLabel = "N", description = "Explore only executions with at most N preemptions (default: the scenario's bound, else none).")
     Integer maxPreemptions;
@@ -102,7 +98,7 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         validate();
         OutputFile.check("--save-trace", saveTrace);
-        Scenario s = Catalog.load(scenario, params());
+        Scenario s = Catalog.load(scenario, params.map());
         String v = variant != null ? variant : s.variants().get(0).name();
         ScenarioProgram sp = ScenarioProgram.build(s, v);
         int bound = maxPreemptions != null ? maxPreemptions : s.preemptionBound();

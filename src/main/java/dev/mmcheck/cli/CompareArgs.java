@@ -1,8 +1,6 @@
 package dev.mmcheck.cli;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -17,12 +15,8 @@ final class CompareArgs {
     @Parameters(index = "2", paramLabel = "VARIANT_B")
     String b;
 
-    @Option(names = {"--param", "-p"}, paramLabel = "NAME=VALUE", description = "Set a scale parameter (repeatable).")
-    List<String> paramArgs = new ArrayList<>();
-
-    Map<String, String> params() {
-        return ParamArgs.parse(paramArgs);
-    }
+    @Mixin
+    ParamArgs params;
 
     @Option(names = "--max-preemptions", paramLabel = "N", description = "Compare only executions with at most N preemptions.")
     Integer maxPreemptions;

@@ -43,7 +43,7 @@ final class DiffCommand implements Callable<Integer> {
         if (maxSeconds != null && maxSeconds <= 0) {
             throw new UsageError("--max-seconds must be positive, got " + maxSeconds);
         }
-        Scenario s = Catalog.load(args.scenario, args.params());
+        Scenario s = Catalog.load(args.scenario, args.params.map());
         Options o = Options.exhaustive().withPreemptionBound(maxPreemptions == null ? s.preemptionBound() : maxPreemptions)
                 .withBudget(0, maxSeconds == null ? 0 : maxSeconds);
         Compare.Outcomes oa = Compare.explore(s, a, o);

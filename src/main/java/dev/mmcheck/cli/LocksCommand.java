@@ -56,12 +56,8 @@ final class LocksCommand implements Callable<Integer> {
     @Option(names = {"--variant", "-V"}, paramLabel = "NAME", description = "Kernel variant (default: the scenario's first).")
     String variant;
 
-    @Option(names = {"--param", "-p"}, paramLabel = "NAME=VALUE", description = "Set a scale parameter of the scenario (repeatable).")
-    List<String> paramArgs = new ArrayList<>();
-
-    Map<String, String> params() {
-        return ParamArgs.parse(paramArgs);
-    }
+    @Mixin
+    ParamArgs params;
 
     @Option(names = "--dot", paramLabel = "FILE", description = "Write the DOT graph to FILE instead of printing it.")
     Path dot;
@@ -81,13 +77,13 @@ final class LocksCommand implements Callable<Integer> {
             throw new UsageError(all ? "--all takes no SCENARIO" : "missing SCENARIO (or --all for the whole catalog)");
         }
         OutputFile.check("--dot", dot);
-        if (all && (variant != null || !paramArgs.isEmpty())) {
+        if (all && (variant != null || !params.isEmpty())) {
             throw new UsageError("--all runs every variant with its default parameters: no --variant or --param");
         }
         if (all) {
             return all();
         }
-        Scenario s = Catalog.load(scenario, params());
+        Scenario s = Catalog.load(scenario, params.map());
         String v = variant != null ? variant : s.variants().get(0).name();
         ScenarioProgram sp = ScenarioProgram.build(s, v);
         Explored e = explore(sp, s.preemptionBound(), maxSeconds == null ? 0 : maxSeconds);

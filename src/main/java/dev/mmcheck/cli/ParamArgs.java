@@ -1,16 +1,24 @@
 package dev.mmcheck.cli;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Option;
 
 /** The repeated {@code --param NAME=VALUE} flags; a name given twice is refused, not silently overridden. */
 final class ParamArgs {
-    private ParamArgs() {}
+    @Option(names = {"--param", "-p"}, paramLabel = "NAME=VALUE",
+            description = "Set a scale parameter of the scenario (repeatable; 'mmcheck list' shows them).")
+    List<String> given = new ArrayList<>();
 
-    static Map<String, String> parse(List<String> args) {
+    boolean isEmpty() {
+        return given.isEmpty();
+    }
+
+    Map<String, String> map() {
         Map<String, String> params = new LinkedHashMap<>();
-        for (String a : args) {
+        for (String a : given) {
             int eq = a.indexOf('=');
             if (eq < 1) {
                 throw new UsageError("--param " + a + ": expected NAME=VALUE");
