@@ -100,24 +100,37 @@ public final class Mmap {
     /** The same, mapping {@code fileOf}'s vm_file (null: none) as copy_vma's vm_area_dup does. */
     Vma vmAreaAlloc(MmStruct mm, long start, long end, long pgoff, long flags, long anonVma, Vma fileOf) {
         int id = (int) k.load("vm_area_alloc()", m -> {
-            for (int i = 0; i < k.vmaCount(); i++) {
+            int i = claimVma(m);
+            if (i >= 0) {
                 Vma v = k.vma(i);
-                if (m.read(v.allocated) == 0) {
-                    m.write(v.allocated, 1);
-                    m.write(v.mm, mm.id + 1);
-                    m.write(v.start, start);
-                    m.write(v.end, end);
-                    m.write(v.pgoff, pgoff);
-                    m.write(v.flags, flags);
-                    m.write(v.anonVma, anonVma);
-                    m.write(v.file, fileOf == null ? 0 : m.read(fileOf.file));
-                    m.write(v.next, 0);
-                    m.write(v.munlocking, 0);
-                    return i;
-                }
+                m.write(v.mm, mm.id + 1);
+                m.write(v.start, start);
+                m.write(v.end, end);
+                m.write(v.pgoff, pgoff);
+                m.write(v.flags, flags);
+                m.write(v.anonVma, anonVma);
+                m.write(v.file, fileOf == null ? 0 : m.read(fileOf.file));
+                m.write(v.next, 0);
+                m.write(v.munlocking, 0);
             }
-            return -1;
+            return i;
         }, r -> "V" + r);
+        return allocatedVma(id);
+    }
+
+    /** The slab's part of vm_area_alloc/vm_area_dup: the first free vma, marked allocated, or -1. */
+    int claimVma(Memory m) {
+        for (int i = 0; i < k.vmaCount(); i++) {
+            if (m.read(k.vma(i).allocated) == 0) {
+                m.write(k.vma(i).allocated, 1);
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The vma {@link #claimVma} chose; running out is a limit of the scenario's sizes, not a kernel event. */
+    Vma allocatedVma(int id) {
         if (id < 0) {
             throw new ModelError("the model ran out of vmas: raise the scenario's 'vmas' size", null);
         }

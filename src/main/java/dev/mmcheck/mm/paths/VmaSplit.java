@@ -1,7 +1,6 @@
 package dev.mmcheck.mm.paths;
 
 import dev.mmcheck.engine.Memory;
-import dev.mmcheck.engine.ModelError;
 import dev.mmcheck.mm.Kernel;
 import dev.mmcheck.mm.Mirrors;
 import dev.mmcheck.mm.types.AddressSpace;
@@ -183,28 +182,22 @@ public final class VmaSplit {
     @Mirrors(value = "vm_area_dup", file = "kernel/fork.c", version = "6.x")
     Vma vmAreaDup(Vma vma) {
         int id = (int) k.load("vm_area_dup(" + vma.name() + ")", m -> {
-            for (int i = 0; i < k.vmaCount(); i++) {
+            int i = k.mmap.claimVma(m);
+            if (i >= 0) {
                 Vma v = k.vma(i);
-                if (m.read(v.allocated) == 0) {
-                    m.write(v.allocated, 1);
-                    m.write(v.mm, m.read(vma.mm));
-                    m.write(v.start, m.read(vma.start));
-                    m.write(v.end, m.read(vma.end));
-                    m.write(v.pgoff, m.read(vma.pgoff));
-                    m.write(v.flags, m.read(vma.flags));
-                    m.write(v.anonVma, m.read(vma.anonVma));
-                    m.write(v.file, m.read(vma.file));
-                    m.write(v.next, 0);
-                    m.write(v.munlocking, 0);
-                    return i;
-                }
+                m.write(v.mm, m.read(vma.mm));
+                m.write(v.start, m.read(vma.start));
+                m.write(v.end, m.read(vma.end));
+                m.write(v.pgoff, m.read(vma.pgoff));
+                m.write(v.flags, m.read(vma.flags));
+                m.write(v.anonVma, m.read(vma.anonVma));
+                m.write(v.file, m.read(vma.file));
+                m.write(v.next, 0);
+                m.write(v.munlocking, 0);
             }
-            return -1;
+            return i;
         }, r -> "V" + r);
-        if (id < 0) {
-            throw new ModelError("the model ran out of vmas: raise the scenario's 'vmas' size", null);
-        }
-        return k.vma(id);
+        return k.mmap.allocatedVma(id);
     }
 
     /** Insert a detached vma into mm's list in address order. */
