@@ -80,6 +80,9 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--no-sleep-sets", description = "Explore without sleep sets (to cross-check the reduction).")
     boolean noSleepSets;
 
+    @Option(names = "--no-local-steps", description = "Explore without taking local steps at once (to cross-check the reduction).")
+    boolean noLocalSteps;
+
     @Option(names = "--no-state-caching", description = "Explore without the visited-state cache (to cross-check the reduction; exponential).")
     boolean noStateCaching;
 
@@ -103,7 +106,7 @@ final class CheckCommand implements Callable<Integer> {
         ScenarioProgram sp = ScenarioProgram.build(s, v);
         int bound = maxPreemptions != null ? maxPreemptions : s.preemptionBound();
         Options opts = Options.exhaustive().withPreemptionBound(bound).withSleepSets(!noSleepSets)
-                .withStateCaching(!noStateCaching)
+                .withLocalSteps(!noLocalSteps).withStateCaching(!noStateCaching)
                 .withBudget(maxStates == null ? 0 : maxStates, maxSeconds == null ? 0 : maxSeconds)
                 .withMemory(memoryBytes());
         long usedSeed = seed != null ? seed : System.nanoTime() & 0xffffffffL;
@@ -199,8 +202,8 @@ final class CheckCommand implements Callable<Integer> {
         if (random != null && random < 1) {
             throw new UsageError("--random must be at least 1, got " + random);
         }
-        if (random != null && (maxPreemptions != null || noSleepSets || noStateCaching || maxStates != null || memory != null)) {
-            throw new UsageError("--random cannot be combined with --max-preemptions, --max-states, --memory, --no-sleep-sets or --no-state-caching");
+        if (random != null && (maxPreemptions != null || noSleepSets || noLocalSteps || noStateCaching || maxStates != null || memory != null)) {
+            throw new UsageError("--random cannot be combined with --max-preemptions, --max-states, --memory, --no-sleep-sets, --no-local-steps or --no-state-caching");
         }
         if (maxPreemptions != null && maxPreemptions < 0) {
             throw new UsageError("--max-preemptions must be 0 or more, got " + maxPreemptions);
@@ -314,6 +317,10 @@ final class CheckCommand implements Callable<Integer> {
         out.printf("  explored %,d executions, %,d distinct states, %,d steps in %.2f s on %d thread%s%n",
                 r.stats().executions(), r.stats().states(), r.stats().transitions(), r.stats().seconds(),
                 r.stats().workers(), r.stats().workers() == 1 ? "" : "s");
+        if (r.stats().restarts() > 0) {
+            out.printf("  (the search started again %d time%s: it learned that a step it had taken as local was not; the counts include every run)%n",
+                    r.stats().restarts(), r.stats().restarts() == 1 ? "" : "s");
+        }
         if (random != null) {
             out.println("  replay this sample with: --random " + random + " --seed " + usedSeed);
         }
@@ -376,6 +383,7 @@ final class CheckCommand implements Callable<Integer> {
         st.put("seconds", r.stats().seconds());
         st.put("workers", r.stats().workers());
         st.put("visitedBytes", r.stats().visitedBytes());
+        st.put("restarts", r.stats().restarts());
         if (r.stoppedBy() != null) {
             st.put("stoppedBy", r.stoppedBy());
         }

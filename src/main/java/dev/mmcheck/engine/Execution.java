@@ -29,6 +29,9 @@ final class Execution {
     Footprint lastFootprint;
     long lastResult;
 
+    /** Learns every step's footprint and the step checks' reads, when local steps are on; else null. */
+    AccessSummary summary;
+
     Execution(Program program, PathNode[] roots, Resumer[] resumers) {
         this.program = program;
         this.mem = program.initial().copy();
@@ -72,11 +75,22 @@ final class Execution {
         long m = 0;
         for (int t = 0; t < n; t++) {
             Op op = nodes[t].op;
-            if (op != null && op.enabled(mem)) {
+            if (op != null && enabled(t, op)) {
                 m |= 1L << t;
             }
         }
         return m;
+    }
+
+    /** Whether {@code op} can run now; what its guard reads is learned too: a waiting thread reads the lock it waits for. */
+    private boolean enabled(int t, Op op) {
+        if (summary == null) {
+            return op.enabled(mem);
+        }
+        mem.beginGuard();
+        boolean e = op.enabled(mem);
+        summary.learnReads(t, mem.guardReads());
+        return e;
     }
 
     /** Whether running {@code t} now would preempt the thread that ran last. */
@@ -109,9 +123,15 @@ final class Execution {
         last = t;
         PathNode node = nodes[t];
         mem.beginStep();
+        if (summary != null) {
+            node.op.enabled(mem); // what made the step possible is part of what it read
+        }
         long r = node.op.run(mem);
         lastResult = r;
         lastFootprint = mem.footprint();
+        if (summary != null) {
+            summary.learn(t, lastFootprint);
+        }
         Violation v = mem.takeViolation();
         if (v != null) {
             // The execution ends at this step: the thread's code is not asked what it would do with the result.
@@ -124,14 +144,26 @@ final class Execution {
             v = next.failure;
         }
         if (v == null) {
-            v = check(program.stepChecks());
+            v = checkStep();
         }
+        return v;
+    }
+
+    /** The step checks, learning what they read. */
+    private Violation checkStep() {
+        if (summary == null) {
+            return check(program.stepChecks());
+        }
+        mem.logPeeks(true);
+        Violation v = check(program.stepChecks());
+        summary.learnVisible(mem.peeked());
+        mem.logPeeks(false);
         return v;
     }
 
     /** A violation of the initial state: a step check, or a thread whose code fails before its first step. */
     Violation initialViolation() {
-        Violation v = check(program.stepChecks());
+        Violation v = checkStep();
         for (int t = 0; v == null && t < n; t++) {
             v = nodes[t].failure;
         }

@@ -26,12 +26,16 @@ public final class Explorer {
     private final Observer observer;
 
     private final Shared shared;
-    private final VisitedSet visited;
+    private VisitedSet visited;
     private final int worker;
     /** States below which some branch ended in a violation and was not explored further. */
     private final it.unimi.dsi.fastutil.longs.LongOpenHashSet cutStates = new it.unimi.dsi.fastutil.longs.LongOpenHashSet();
     private static final int STOP = 1;
     private static final int CUT = 2;
+    /** Random executions that learn footprints before the search, and how many in a row must learn nothing. */
+    private static final int LEARNING_WALKS = 2000;
+    private static final int LEARNED_AFTER = 64;
+    private static final int LEARNING_STATES = 500_000;
     private Execution ex;
     private long executions;
     private long transitions;
@@ -39,19 +43,40 @@ public final class Explorer {
     private long started;
     private long nextProgress;
     private boolean outOfBudget;
+    private boolean learnFirst = true;
 
     /** What the explorers of one run share. */
     private static final class Shared {
-        final VisitedSet visited;
+        final int threads;
+        volatile VisitedSet visited;
         final AtomicReference<Found> found = new AtomicReference<>();
         final LongAdder executions = new LongAdder();
         final LongAdder transitions = new LongAdder();
+        final AccessSummary summary;
         volatile String stoppedBy;
         volatile boolean stop;
+        /** Set when something learned contradicted a local step taken: the run proves nothing. */
+        volatile boolean restart;
+        int restarts;
         final long started = System.nanoTime();
 
         Shared(int threads) {
+            this.threads = threads;
             this.visited = new VisitedSet(threads);
+            this.summary = new AccessSummary(threads);
+        }
+
+        /** Whether the run that just ended must be started again, having learned more footprints. */
+        boolean mustRestart(Options opts) {
+            return restart && stoppedBy == null && !(opts.stopAtFirst() && found.get() != null);
+        }
+
+        void restart() {
+            restart = false;
+            stop = false;
+            visited = new VisitedSet(threads);
+            summary.forgetDecisions();
+            restarts++;
         }
     }
 
@@ -86,20 +111,118 @@ public final class Explorer {
         this.worker = worker;
     }
 
+    /** Whether to learn footprints before the search (tests switch it off to make the search learn, and restart). */
+    Explorer learningFirst(boolean on) {
+        this.learnFirst = on;
+        return this;
+    }
+
     public Result run() {
         started = shared.started;
+        learnFootprints();
+        shared.summary.forgetDecisions();
         explore();
+        while (shared.mustRestart(opts)) {
+            shared.restart();
+            explore();
+        }
         return result(List.of(this), 1);
     }
 
+    /**
+     * Executions that learn most footprints before the search (see {@link AccessSummary}): those
+     * with at most one preemption, each thread run alone as far as it can go first, then random
+     * executions in bursts (a thread keeps the CPU for a few steps) until many in a row teach
+     * nothing new. The search learns the rest; learning first only makes restarts rare.
+     */
+    private void learnFootprints() {
+        if (!opts.localStepsActive() || !learnFirst) {
+            return;
+        }
+        Execution e = new Execution(program, roots, resumers);
+        e.summary = shared.summary;
+        if (e.initialViolation() != null) {
+            return;
+        }
+        learnWithOnePreemption(e, new it.unimi.dsi.fastutil.longs.LongOpenHashSet());
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(0x6d6d636865636bL);
+        for (int first = 0; first < e.n; first++) {
+            walk(e, first, rnd, 0);
+        }
+        int quiet = 0;
+        for (int walk = 0; walk < LEARNING_WALKS && quiet < LEARNED_AFTER; walk++) {
+            long before = shared.summary.version();
+            walk(e, -1, rnd, 1 + rnd.nextInt(24));
+            quiet = shared.summary.version() == before ? quiet + 1 : 0;
+        }
+    }
+
+    /**
+     * Every execution with at most one preemption (a thread is stopped while it could go on at
+     * most once): cheap, and it meets most of the paths a thread can take.
+     */
+    private void learnWithOnePreemption(Execution e, it.unimi.dsi.fastutil.longs.LongOpenHashSet seen) {
+        if (seen.size() > LEARNING_STATES || !seen.add(e.key(true))) {
+            return;
+        }
+        long en = e.enabledMask();
+        for (int t = 0; t < e.n; t++) {
+            if ((en & (1L << t)) == 0 || e.preemptions + (e.preempts(t, en) ? 1 : 0) > 1) {
+                continue;
+            }
+            if (e.step(t, en) == null) {
+                learnWithOnePreemption(e, seen);
+            }
+            e.undo();
+        }
+    }
+
+    /**
+     * One execution: thread {@code first} (if not -1) runs until it cannot; then random threads,
+     * each for about {@code burst} steps (0: run each to the end, in index order).
+     */
+    private static void walk(Execution e, int first, java.util.SplittableRandom rnd, int burst) {
+        int t = first;
+        int left = Integer.MAX_VALUE;
+        for (long en = e.enabledMask(); en != 0; en = e.enabledMask()) {
+            if (t < 0 || (en & (1L << t)) == 0 || left-- <= 0) {
+                if (burst == 0) {
+                    t = Long.numberOfTrailingZeros(en);
+                } else {
+                    long bit = en;
+                    for (int i = rnd.nextInt(Long.bitCount(en)); i > 0; i--) {
+                        bit &= bit - 1;
+                    }
+                    t = Long.numberOfTrailingZeros(bit);
+                    left = rnd.nextInt(2 * burst);
+                }
+            }
+            if (e.step(t, en) != null) {
+                break;
+            }
+        }
+        e.reset();
+    }
+
     private void explore() {
+        visited = shared.visited;
+        executions = 0;
+        transitions = 0;
+        cutStates.clear();
+        outOfBudget = false;
         ex = new Execution(program, roots, resumers);
+        if (opts.localStepsActive()) {
+            ex.summary = shared.summary;
+        }
         Violation initial = ex.initialViolation();
         if (initial != null) {
             executions++;
             report(initial);
         } else {
             dfs(0L, new Footprint[ex.n]);
+        }
+        if (ex.summary != null && ex.summary.contradicted()) {
+            shared.restart = true; // learned at the very end (a guard of a deadlocked state)
         }
         shared.executions.add(executions);
         shared.transitions.add(transitions);
@@ -123,6 +246,17 @@ public final class Explorer {
         for (int w = 1; w < workers; w++) {
             explorers.add(new Explorer(programs.get(), opts, null, shared, w));
         }
+        explorers.get(0).learnFootprints();
+        shared.summary.forgetDecisions();
+        runAll(explorers, shared, stackSize);
+        while (shared.mustRestart(opts)) {
+            shared.restart();
+            runAll(explorers, shared, stackSize);
+        }
+        return explorers.get(0).result(explorers, workers);
+    }
+
+    private static void runAll(List<Explorer> explorers, Shared shared, long stackSize) {
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         List<Thread> threads = new ArrayList<>();
         for (Explorer e : explorers) {
@@ -149,7 +283,6 @@ public final class Explorer {
         if (failure.get() != null) {
             throw failure.get();
         }
-        return explorers.get(0).result(explorers, workers);
     }
 
     private Result result(List<Explorer> all, int workers) {
@@ -158,7 +291,7 @@ public final class Explorer {
             depth = Math.max(depth, e.maxDepth);
         }
         Stats stats = new Stats(shared.executions.sum(), opts.stateCaching() ? visited.size() : 0, shared.transitions.sum(), depth,
-                (System.nanoTime() - shared.started) / 1e9, workers, opts.stateCaching() ? visited.bytes() : 0);
+                (System.nanoTime() - shared.started) / 1e9, workers, opts.stateCaching() ? visited.bytes() : 0, shared.restarts);
         Found found = shared.found.get();
         boolean incomplete = shared.stoppedBy != null;
         Verdict v = found != null ? Verdict.VIOLATION : incomplete ? Verdict.INCOMPLETE : Verdict.VERIFIED;
@@ -172,15 +305,17 @@ public final class Explorer {
         sb.append(opts.preemptionBound() < 0 ? ", no preemption bound"
                 : ", at most " + opts.preemptionBound() + " preemption(s) per execution");
         sb.append("; reduction: ");
+        java.util.List<String> parts = new ArrayList<>();
         if (opts.stateCaching()) {
-            sb.append("state caching (64-bit fingerprints)");
+            parts.add("state caching (64-bit fingerprints)");
         }
         if (opts.sleepSetsActive()) {
-            sb.append(opts.stateCaching() ? " + " : "").append("sleep sets");
+            parts.add("sleep sets");
         }
-        if (!opts.stateCaching() && !opts.sleepSetsActive()) {
-            sb.append("none");
+        if (opts.localStepsActive()) {
+            parts.add("local steps");
         }
+        sb.append(parts.isEmpty() ? "none" : String.join(" + ", parts));
         return sb.toString();
     }
 
@@ -219,9 +354,19 @@ public final class Explorer {
             }
             return 0;
         }
+        long ample = enabled;
+        if (ex.summary != null) {
+            int t = localStep(enabled, sleep, sleepFp);
+            if (ex.summary.contradicted()) {
+                return abandon();
+            }
+            if (t >= 0) {
+                ample = 1L << t;
+            }
+        }
         boolean bounded = opts.preemptionBound() >= 0;
         boolean useSleep = opts.sleepSetsActive();
-        long todo = enabled & ~sleep;
+        long todo = ample & ~sleep;
         long key = 0;
         boolean cut = false;
         if (opts.stateCaching()) {
@@ -229,7 +374,7 @@ public final class Explorer {
             long asleepBefore = visited.visit(key, sleep);
             if (asleepBefore >= 0) {
                 cut = cutStates.contains(key);
-                todo = asleepBefore & ~sleep & enabled;
+                todo = asleepBefore & ~sleep & ample;
                 if (todo == 0) {
                     return cut ? CUT : 0;
                 }
@@ -253,6 +398,10 @@ public final class Explorer {
             Violation v = ex.step(t, enabled);
             transitions++;
             int r;
+            if (ex.summary != null && ex.summary.contradicted()) {
+                ex.undo();
+                return abandon();
+            }
             if (v != null) {
                 executions++;
                 if (ex.depth > maxDepth) {
@@ -295,6 +444,45 @@ public final class Explorer {
             }
         }
         return cut ? CUT : 0;
+    }
+
+    /**
+     * The first thread, in index order, whose next step is local ({@link AccessSummary}): that
+     * step alone is a persistent set of the state, and the order makes the choice depend on the
+     * state only, as state caching needs. -1 when no step is local.
+     */
+    private int localStep(long enabled, long sleep, Footprint[] sleepFp) {
+        AccessSummary summary = ex.summary;
+        long alive = ex.aliveMask();
+        for (int t = 0; t < ex.n; t++) {
+            long bit = 1L << t;
+            if ((enabled & bit) == 0) {
+                continue;
+            }
+            if ((sleep & bit) != 0) {
+                // An asleep step has the footprint it had when it was taken: nothing it touches has changed since.
+                if (summary.isLocal(t, sleepFp[t], alive)) {
+                    return t;
+                }
+                continue;
+            }
+            Violation v = ex.step(t, enabled);
+            transitions++;
+            boolean local = v == null && summary.isLocal(t, ex.lastFootprint, alive);
+            ex.undo();
+            if (local) {
+                return t;
+            }
+        }
+        return -1;
+    }
+
+    /** Stops a run that something learned has contradicted; it starts again knowing more. */
+    private int abandon() {
+        shared.restart = true;
+        shared.stop = true;
+        outOfBudget = true;
+        return STOP;
     }
 
     /** Records a violation; returns whether the search stops. */

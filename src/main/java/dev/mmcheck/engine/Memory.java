@@ -20,6 +20,11 @@ public final class Memory {
     private final IntArrayList reads = new IntArrayList();
     private final IntArrayList writes = new IntArrayList();
     private Violation violation;
+    /** Between {@link #beginStep} and {@link #footprint}: a peek by the step is one of its reads. */
+    private boolean inStep;
+    /** Slots peeked outside steps since {@link #logPeeks}, while logging: the checks' reads. */
+    private final IntArrayList peeked = new IntArrayList();
+    private boolean logging;
 
     public Memory(Layout layout) {
         this.layout = layout;
@@ -64,9 +69,28 @@ public final class Memory {
         values[slot] = value;
     }
 
-    /** Reads without recording a footprint: for checks that are not part of any step. */
+    /**
+     * Reads without counting as a step's access, for checks that are not part of any step. Inside
+     * a step it is a read like any other: what the step does may depend on it.
+     */
     public long peek(int slot) {
+        if (inStep) {
+            reads.add(slot);
+        } else if (logging) {
+            peeked.add(slot);
+        }
         return slot < values.length ? values[slot] : 0;
+    }
+
+    /** Starts (or, with false, stops) recording the slots peeked outside steps. */
+    void logPeeks(boolean on) {
+        logging = on;
+        peeked.clear();
+    }
+
+    /** The slots peeked since {@link #logPeeks}. */
+    IntArrayList peeked() {
+        return peeked;
     }
 
     /** Called by an op that has just observed something that must never happen. */
@@ -125,9 +149,23 @@ public final class Memory {
         reads.clear();
         writes.clear();
         violation = null;
+        inStep = true;
+    }
+
+    /** Starts recording what a step's guard reads ({@link Op#enabled}). */
+    void beginGuard() {
+        reads.clear();
+        inStep = true;
+    }
+
+    /** The slots the guard read since {@link #beginGuard}; valid until the next step or guard. */
+    IntArrayList guardReads() {
+        inStep = false;
+        return reads;
     }
 
     Footprint footprint() {
+        inStep = false;
         return new Footprint(reads.toIntArray(), writes.toIntArray());
     }
 

@@ -5,6 +5,8 @@ package dev.mmcheck.engine;
  *
  * @param preemptionBound at most this many preemptions per execution; -1 for no bound
  * @param sleepSets prune transitions already covered by an equivalent order (ignored under a preemption bound)
+ * @param localSteps take a step no other thread can interfere with at once, without trying the
+ *     other threads first ({@link AccessSummary}; ignored under a preemption bound)
  * @param stateCaching skip states already explored (64-bit fingerprints)
  * @param stopAtFirst stop at the first violation
  * @param kind only count violations of this kind (null: any)
@@ -16,6 +18,7 @@ package dev.mmcheck.engine;
 public record Options(
         int preemptionBound,
         boolean sleepSets,
+        boolean localSteps,
         boolean stateCaching,
         boolean stopAtFirst,
         String kind,
@@ -25,35 +28,35 @@ public record Options(
         Progress progress) {
 
     public static Options exhaustive() {
-        return new Options(-1, true, true, true, null, 0, 0, 0, null);
+        return new Options(-1, true, true, true, true, null, 0, 0, 0, null);
     }
 
     public Options withPreemptionBound(int b) {
-        return new Options(b, sleepSets, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress);
+        return new Options(b, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress);
     }
 
     public Options withSleepSets(boolean on) {
-        return new Options(preemptionBound, on, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress);
+        return new Options(preemptionBound, on, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress);
     }
 
     public Options withStateCaching(boolean on) {
-        return new Options(preemptionBound, sleepSets, on, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress);
+        return new Options(preemptionBound, sleepSets, localSteps, on, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress);
     }
 
     public Options withStopAtFirst(boolean on) {
-        return new Options(preemptionBound, sleepSets, stateCaching, on, kind, maxStates, maxSeconds, maxMemory, progress);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, on, kind, maxStates, maxSeconds, maxMemory, progress);
     }
 
     public Options withKind(String k) {
-        return new Options(preemptionBound, sleepSets, stateCaching, stopAtFirst, k, maxStates, maxSeconds, maxMemory, progress);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, k, maxStates, maxSeconds, maxMemory, progress);
     }
 
     public Options withBudget(long states, double seconds) {
-        return new Options(preemptionBound, sleepSets, stateCaching, stopAtFirst, kind, states, seconds, maxMemory, progress);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, states, seconds, maxMemory, progress);
     }
 
     public Options withMemory(long bytes) {
-        return new Options(preemptionBound, sleepSets, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, bytes, progress);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, bytes, progress);
     }
 
     /** The memory budget in bytes, resolving 0 to half of the heap. */
@@ -62,7 +65,15 @@ public record Options(
     }
 
     public Options withProgress(Progress p) {
-        return new Options(preemptionBound, sleepSets, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, p);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, p);
+    }
+
+    public Options withLocalSteps(boolean on) {
+        return new Options(preemptionBound, sleepSets, on, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress);
+    }
+
+    boolean localStepsActive() {
+        return localSteps && preemptionBound < 0;
     }
 
     boolean sleepSetsActive() {

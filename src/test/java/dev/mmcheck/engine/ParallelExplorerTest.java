@@ -19,7 +19,7 @@ class ParallelExplorerTest {
     @Property(tries = 200, edgeCases = EdgeCasesMode.NONE)
     void twoWorkersAgreeWithTheNaiveEnumeration(@ForAll("programs") RandomProgram p) {
         NaiveEnumerator.Outcome naive = NaiveEnumerator.enumerate(p);
-        for (Options o : new Options[] {Options.exhaustive(), Options.exhaustive().withSleepSets(false)}) {
+        for (Options o : new Options[] {Options.exhaustive(), Options.exhaustive().withSleepSets(false), Options.exhaustive().withLocalSteps(false)}) {
           // More workers than cores: workers often meet states another one is still on.
           for (int workers : new int[] {2, 4}) {
             Result r = Explorer.parallel(p::compile, o, workers, 1 << 24);

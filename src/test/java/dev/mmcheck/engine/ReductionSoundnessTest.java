@@ -53,7 +53,9 @@ class ReductionSoundnessTest {
     private static final Options EXHAUSTIVE = Options.exhaustive();
     private static final Options NO_SLEEP = Options.exhaustive().withSleepSets(false);
     private static final Options NO_CACHE = Options.exhaustive().withStateCaching(false);
-    private static final Options NO_REDUCTION = Options.exhaustive().withSleepSets(false).withStateCaching(false);
+    private static final Options NO_REDUCTION = Options.exhaustive().withSleepSets(false).withStateCaching(false).withLocalSteps(false);
+    private static final Options NO_LOCAL = Options.exhaustive().withLocalSteps(false);
+    private static final Options LOCAL_ONLY = NO_REDUCTION.withLocalSteps(true);
 
     // ------------------------------------------------------------------ (a), (b)
 
@@ -76,6 +78,53 @@ class ReductionSoundnessTest {
     @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void noReductionMatchesNaive(@ForAll("programs") RandomProgram p) {
         matchesNaive(p, NO_REDUCTION);
+    }
+
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
+    void cachingAndSleepSetsWithoutLocalStepsMatchNaive(@ForAll("programs") RandomProgram p) {
+        matchesNaive(p, NO_LOCAL);
+    }
+
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
+    void localStepsAloneMatchNaive(@ForAll("programs") RandomProgram p) {
+        matchesNaive(p, LOCAL_ONLY);
+    }
+
+    /**
+     * Local steps with nothing learned before the search: it learns as it goes, and whenever what
+     * it learns contradicts a step it took as local, it starts again. Whatever it ends with must be
+     * what the naive enumeration finds.
+     */
+    @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
+    void localStepsLearnedDuringTheSearchMatchNaive(@ForAll("programs") RandomProgram p) {
+        NaiveEnumerator.Outcome naive = NaiveEnumerator.enumerate(p);
+        Program prog = p.compile();
+        for (Options o : List.of(EXHAUSTIVE, LOCAL_ONLY, NO_CACHE)) {
+            Result first = new Explorer(prog, o.withStopAtFirst(true)).learningFirst(false).run();
+            assertThat(first.verdict()).as("verdict under %s", o)
+                    .isEqualTo(naive.kinds().isEmpty() ? Verdict.VERIFIED : Verdict.VIOLATION);
+            Set<List<Long>> finals = new HashSet<>();
+            Result all = new Explorer(prog, o.withStopAtFirst(false), m -> {
+                List<Long> state = new ArrayList<>();
+                for (int i = 0; i < p.slots(); i++) {
+                    state.add(m.peek(i));
+                }
+                finals.add(state);
+            }).learningFirst(false).run();
+            assertThat(finals).as("final states under %s", o).isEqualTo(naive.finals().keySet());
+            assertThat(kindsWithoutLearning(prog, o)).as("kinds under %s", o).isEqualTo(new TreeSet<>(naive.kinds().keySet()));
+            Statistics.label("restarted").collect(all.stats().restarts() > 0);
+        }
+    }
+
+    private static Set<String> kindsWithoutLearning(Program prog, Options base) {
+        Set<String> kinds = new TreeSet<>();
+        for (String k : RandomProgram.KINDS) {
+            if (new Explorer(prog, base.withKind(k).withStopAtFirst(true)).learningFirst(false).run().found() != null) {
+                kinds.add(k);
+            }
+        }
+        return kinds;
     }
 
     /**
@@ -149,7 +198,7 @@ class ReductionSoundnessTest {
         List<Options> configs = new ArrayList<>();
         // The schedule reported is the first one met, so stopAtFirst=false would report the same.
         // Only kinds that exist can give a schedule (that the others give none is checked above).
-        for (Options o : List.of(EXHAUSTIVE, NO_SLEEP, NO_CACHE, NO_REDUCTION,
+        for (Options o : List.of(EXHAUSTIVE, NO_SLEEP, NO_CACHE, NO_REDUCTION, NO_LOCAL, LOCAL_ONLY,
                 EXHAUSTIVE.withPreemptionBound(0), EXHAUSTIVE.withPreemptionBound(1), NO_CACHE.withPreemptionBound(2))) {
             configs.add(o);
             for (String k : naive.kinds().keySet()) {

@@ -61,8 +61,19 @@ class CatalogVerdictTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} --variant {1} without local steps -> {2} {3}")
+    @MethodSource("expectations")
+    void verdictIsTheSameWithoutLocalSteps(String name, String variant, String verdict, String kind) {
+        ScenarioProgram sp = ScenarioProgram.build(Catalog.builtin(name), variant);
+        Result r = new Explorer(sp.program, Options.exhaustive().withLocalSteps(false)).run();
+        assertThat(r.verdict()).isEqualTo(Verdict.valueOf(verdict));
+        if (kind != null) {
+            assertThat(r.found().violation().kind()).isEqualTo(kind);
+        }
+    }
+
     /**
-     * Without state caching only sleep sets prune, and the count of executions grows fast: these
+     * Without state caching only sleep sets and local steps prune, and the count of executions grows fast: these
      * scenarios take from over a second to minutes that way (measured), so they stay out.
      */
     private static final List<String> TOO_BIG_WITHOUT_CACHING = List.of(
