@@ -44,6 +44,7 @@ public final class Explorer {
     private long nextProgress;
     private boolean outOfBudget;
     private boolean learnFirst = true;
+    private boolean trialKept;
 
     /** What the explorers of one run share. */
     private static final class Shared {
@@ -354,28 +355,36 @@ public final class Explorer {
             }
             return 0;
         }
-        long ample = enabled;
-        if (ex.summary != null) {
-            int t = localStep(enabled, sleep, sleepFp);
-            if (ex.summary.contradicted()) {
-                return abandon();
-            }
-            if (t >= 0) {
-                ample = 1L << t;
-            }
-        }
         boolean bounded = opts.preemptionBound() >= 0;
         boolean useSleep = opts.sleepSetsActive();
+        long key = opts.stateCaching() ? ex.key(bounded) : 0;
+        int rotate = worker == 0 ? 0 : (int) ((Hash.mix(ex.key(false) + worker) >>> 1) % ex.n);
+        long ample = enabled;
+        int kept = -1; // a local step tried and left applied, to be explored without running it again
+        if (ex.summary != null) {
+            int t = localStep(enabled, sleep, sleepFp);
+            if (t >= 0) {
+                ample = 1L << t;
+                kept = trialKept ? t : -1;
+            }
+            if (ex.summary.contradicted()) {
+                if (kept >= 0) {
+                    ex.undo();
+                }
+                return abandon();
+            }
+        }
         long todo = ample & ~sleep;
-        long key = 0;
         boolean cut = false;
         if (opts.stateCaching()) {
-            key = ex.key(bounded);
             long asleepBefore = visited.visit(key, sleep);
             if (asleepBefore >= 0) {
                 cut = cutStates.contains(key);
                 todo = asleepBefore & ~sleep & ample;
                 if (todo == 0) {
+                    if (kept >= 0) {
+                        ex.undo();
+                    }
                     return cut ? CUT : 0;
                 }
             }
@@ -385,8 +394,7 @@ public final class Explorer {
         Footprint[] doneFp = useSleep ? new Footprint[ex.n] : null;
         // Continue the thread that ran last first: executions with few preemptions come first.
         // Other workers of a parallel run start each state with a different thread.
-        int first = worker == 0 && ex.last >= 0 && (todo & (1L << ex.last)) != 0 ? ex.last : -1;
-        int rotate = worker == 0 ? 0 : (int) ((Hash.mix(ex.key(false) + worker) >>> 1) % ex.n);
+        int first = kept >= 0 ? kept : worker == 0 && ex.last >= 0 && (todo & (1L << ex.last)) != 0 ? ex.last : -1;
         for (int i = -1; i < ex.n; i++) {
             int t = i < 0 ? first : (i + rotate) % ex.n;
             if (t < 0 || (i >= 0 && t == first) || (todo & (1L << t)) == 0) {
@@ -395,8 +403,13 @@ public final class Explorer {
             if (bounded && ex.preemptions + (ex.preempts(t, enabled) ? 1 : 0) > opts.preemptionBound()) {
                 continue;
             }
-            Violation v = ex.step(t, enabled);
-            transitions++;
+            Violation v = null;
+            if (t == kept) {
+                kept = -1; // already applied by localStep, with no violation
+            } else {
+                v = ex.step(t, enabled);
+                transitions++;
+            }
             int r;
             if (ex.summary != null && ex.summary.contradicted()) {
                 ex.undo();
@@ -449,9 +462,11 @@ public final class Explorer {
     /**
      * The first thread, in index order, whose next step is local ({@link AccessSummary}): that
      * step alone is a persistent set of the state, and the order makes the choice depend on the
-     * state only, as state caching needs. -1 when no step is local.
+     * state only, as state caching needs. -1 when no step is local. When the step was tried (it was
+     * not asleep), it is left applied and {@link #trialKept} says so.
      */
     private int localStep(long enabled, long sleep, Footprint[] sleepFp) {
+        trialKept = false;
         AccessSummary summary = ex.summary;
         long alive = ex.aliveMask();
         for (int t = 0; t < ex.n; t++) {
@@ -468,11 +483,11 @@ public final class Explorer {
             }
             Violation v = ex.step(t, enabled);
             transitions++;
-            boolean local = v == null && summary.isLocal(t, ex.lastFootprint, alive);
-            ex.undo();
-            if (local) {
+            if (v == null && summary.isLocal(t, ex.lastFootprint, alive)) {
+                trialKept = true; // left applied: the caller explores it or undoes it
                 return t;
             }
+            ex.undo();
         }
         return -1;
     }
