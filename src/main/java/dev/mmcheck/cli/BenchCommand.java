@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", description = "Explore a fixed list of scenario sizes exhaustively and print what each cost:"
-        + " executions, distinct states, seconds, states per second, peak heap, cores.")
+        + " executions, states stored, seconds, states per second, peak heap, cores.")
 final class BenchCommand implements Callable<Integer> {
     @Mixin
     HelpOption helpOption;

@@ -68,7 +68,7 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--max-seconds", paramLabel = "S", description = "Stop with INCOMPLETE after S seconds (default: no limit).")
     Double maxSeconds;
 
-    @Option(names = "--max-states", paramLabel = "N", description = "Stop with INCOMPLETE after N distinct states (default: no limit).")
+    @Option(names = "--max-states", paramLabel = "N", description = "Stop with INCOMPLETE after N states stored (default: no limit).")
     Long maxStates;
 
     @Option(names = "--workers", paramLabel = "N", description = "Explore on N threads sharing the visited states (default: the number of cores).")
@@ -314,7 +314,7 @@ final class CheckCommand implements Callable<Integer> {
             case VIOLATION -> out.println("  Found while exploring:");
         }
         out.println("  " + coverage(sp, r, bound));
-        out.printf("  explored %,d executions, %,d distinct states, %,d steps in %.2f s on %d thread%s%n",
+        out.printf("  explored %,d executions, %,d states stored, %,d steps in %.2f s on %d thread%s%n",
                 r.stats().executions(), r.stats().states(), r.stats().transitions(), r.stats().seconds(),
                 r.stats().workers(), r.stats().workers() == 1 ? "" : "s");
         if (r.stats().restarts() > 0) {

@@ -228,7 +228,7 @@ final class LocksCommand implements Callable<Integer> {
                 + "), every interleaving" + (bound < 0 ? "" : " with at most " + bound + " preemption(s)")
                 + ", not stopping at violations"
                 + (r.verdict() == Verdict.INCOMPLETE ? " (STOPPED by the time budget: what follows is partial)" : ""));
-        out.printf("  explored %,d executions, %,d distinct states, %,d steps in %.2f s%n",
+        out.printf("  explored %,d executions, %,d states stored, %,d steps in %.2f s%n",
                 r.stats().executions(), r.stats().states(), r.stats().transitions(), r.stats().seconds());
         if (!e.counts.isEmpty()) {
             StringBuilder sb = new StringBuilder();

@@ -220,7 +220,7 @@ public final class Explorer {
             executions++;
             report(initial);
         } else {
-            dfs(0L, new Footprint[ex.n]);
+            dfs(0L, new Footprint[ex.n], false);
         }
         if (ex.summary != null && ex.summary.contradicted()) {
             shared.restart = true; // learned at the very end (a guard of a deadlocked state)
@@ -325,7 +325,7 @@ public final class Explorer {
      * was not explored further. A step whose branch was cut is not put to sleep for its siblings:
      * sleep sets assume a done step's branch was explored to the end.
      */
-    private int dfs(long sleep, Footprint[] sleepFp) {
+    private int dfs(long sleep, Footprint[] sleepFp, boolean inChain) {
         if (ex.depth > maxDepth) {
             maxDepth = ex.depth;
         }
@@ -361,8 +361,10 @@ public final class Explorer {
         int rotate = worker == 0 ? 0 : (int) ((Hash.mix(ex.key(false) + worker) >>> 1) % ex.n);
         long ample = enabled;
         int kept = -1; // a local step tried and left applied, to be explored without running it again
+        boolean local = false;
         if (ex.summary != null) {
             int t = localStep(enabled, sleep, sleepFp);
+            local = t >= 0;
             if (t >= 0) {
                 ample = 1L << t;
                 kept = trialKept ? t : -1;
@@ -376,7 +378,11 @@ public final class Explorer {
         }
         long todo = ample & ~sleep;
         boolean cut = false;
-        if (opts.stateCaching()) {
+        // Inside a run of local steps a state has one way out and is rarely reached another way than
+        // from the state before it: the run's first state is stored, the others are not (a state not
+        // stored is only explored again if it is reached again).
+        boolean store = opts.stateCaching() && !(inChain && local);
+        if (store) {
             long asleepBefore = visited.visit(key, sleep);
             if (asleepBefore >= 0) {
                 cut = cutStates.contains(key);
@@ -436,9 +442,9 @@ public final class Explorer {
                     }
                 }
                 doneFp[t] = f;
-                r = dfs(childSleep, childFp);
+                r = dfs(childSleep, childFp, local);
             } else {
-                r = dfs(0L, sleepFp);
+                r = dfs(0L, sleepFp, local);
             }
             ex.undo();
             if ((r & STOP) != 0) {
@@ -450,7 +456,7 @@ public final class Explorer {
                 done |= 1L << t;
             }
         }
-        if (opts.stateCaching()) {
+        if (store) {
             visited.complete(key, sleep);
             if (cut) {
                 cutStates.add(key);

@@ -10,7 +10,7 @@ package dev.mmcheck.engine;
  * @param stateCaching skip states already explored (64-bit fingerprints)
  * @param stopAtFirst stop at the first violation
  * @param kind only count violations of this kind (null: any)
- * @param maxStates stop with INCOMPLETE after this many distinct states (0: no limit)
+ * @param maxStates stop with INCOMPLETE after this many states stored (0: no limit)
  * @param maxSeconds stop with INCOMPLETE after this long (0: no limit)
  * @param maxMemory bytes the visited-state table may take; INCOMPLETE rather than running out (0: half the heap)
  * @param progress told how far the run is, about every 100 ms (may be null)

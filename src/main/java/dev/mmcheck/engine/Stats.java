@@ -4,7 +4,8 @@ package dev.mmcheck.engine;
  * What an exploration measured.
  *
  * @param executions complete executions reached (every thread finished, deadlocked or failed)
- * @param states distinct states visited (by fingerprint; 0 without state caching)
+ * @param states states stored in the visited set (by fingerprint; 0 without state caching): every
+ *     distinct state reached, but those inside a run of local steps after its first
  * @param transitions steps executed in all
  * @param maxDepth the longest execution, in steps
  * @param workers explorers that ran in parallel (threads)

@@ -42,7 +42,7 @@ class CliTest {
     void verifiedSaysWhatItCovers() {
         Run r = run("check", "s003-mremap-pmd", "--variant", "after");
         assertThat(r.code()).isEqualTo(0);
-        assertThat(r.out()).contains("VERIFIED", "3 CPUs", "no preemption bound", "sleep sets", "distinct states");
+        assertThat(r.out()).contains("VERIFIED", "3 CPUs", "no preemption bound", "sleep sets", "local steps", "states stored");
     }
 
     @Test
