@@ -2,6 +2,7 @@ package dev.mmcheck.mm.paths;
 
 import dev.mmcheck.engine.ModelError;
 import dev.mmcheck.mm.Kernel;
+import dev.mmcheck.mm.Kinds;
 import dev.mmcheck.mm.Mirrors;
 import dev.mmcheck.mm.Patch;
 import dev.mmcheck.mm.types.AddressSpace;
@@ -189,6 +190,10 @@ public final class Rmap {
         boolean last = k.load("atomic_add_negative(-1, &" + page.name() + "->_mapcount)", m -> {
             long c = m.read(page.mapcount) - 1;
             m.write(page.mapcount, c);
+            if (c < 0) {
+                // zap_pte_range's print_bad_pte: the only step that lowers a mapcount checks it
+                m.violate(Kinds.BAD_PAGE, "BUG: Bad page map: pfn " + page.pfn + " has page_mapcount " + c);
+            }
             return c == 0 ? 1 : 0;
         }, r -> r == 1 ? "last mapping gone" : "still mapped") == 1;
         if (!last || k.has(Patch.MLOCK_COUNT)) {
