@@ -49,12 +49,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--workers", paramLabel = "N", description = "Explorer threads per case (default: the number of cores).")
     Integer workers;
 
+    /** The sizes the performance issue measured SPIN and TLC at. */
     static final List<String> DEFAULT = List.of(
-            "s003-mremap-pmd:after:pages=1,users=1",
-            "s003-mremap-pmd:after:pages=1,users=2",
-            "s003-mremap-pmd:after:pages=2,users=1",
-            "s003-mremap-pud:after:pages=2,users=1",
-            "s003-mremap-pmd:after:pages=2,users=2");
+            "s003-mremap-pmd:after:pages=3,users=3",
+            "s003-mremap-pmd:after:pages=4,users=3",
+            "s000-munlock-exit:after:pages=4",
+            "s000-munlock-exit:after:pages=5");
 
     record Row(String scenario, String variant, Map<String, String> params, String verdict, long executions, long states,
             long transitions, double seconds, long peakHeapBytes, int cores, long visitedBytes) {}
