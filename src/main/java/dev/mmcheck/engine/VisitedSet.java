@@ -2,75 +2,105 @@ package dev.mmcheck.engine;
 
 /**
  * The states already explored: 64-bit fingerprints, each with the sleep set it was first explored
- * with. Open addressing in independently locked segments, so several explorers can share it; a
- * sleep set takes 2 bytes (up to 15 threads) or 8, so a slot costs 10 or 16 bytes; segments grow by
- * half when 4/5 full, so a state costs 12.5 to 19 bytes (10-byte slots). The top bit of a sleep set
- * says the state's exploration is complete: explorers sharing the table prune only complete states.
+ * with. The top bit of a sleep set says the state's exploration is complete: explorers sharing the
+ * table prune only complete states.
+ *
+ * <p>Open addressing in independently locked segments, so several explorers can share it. A
+ * segment is one {@code long[]} of buckets of four states: four fingerprints, then their sleep
+ * sets, 2 bytes each packed in one long (up to 15 threads), or 8 bytes each in four longs. A lookup
+ * reads one bucket, rarely two: about one cache miss, where separate key and mask arrays cost two.
+ * Buckets stay usable up to 7/8 full, and a segment grows by 40% then, so a state costs 11.4 to
+ * 16 bytes (2-byte sleep sets).
  */
 final class VisitedSet {
     private static final int SEGMENTS = 64;
     private static final long EMPTY = 0;
     private static final long ZERO_KEY = 0x9e3779b97f4a7c15L; // fingerprint 0 is stored as this
+    private static final int PER_BUCKET = 4;
 
     private final Segment[] segments = new Segment[SEGMENTS];
     private final boolean wideMasks;
+    /** Longs per bucket: four keys, then one packed mask word or four masks. */
+    private final int stride;
 
     static final long IN_PROGRESS = -2;
 
     VisitedSet(int threads) {
         this.wideMasks = threads > 15;
+        this.stride = wideMasks ? 2 * PER_BUCKET : PER_BUCKET + 1;
         for (int i = 0; i < SEGMENTS; i++) {
-            segments[i] = new Segment();
+            segments[i] = new Segment(256);
         }
     }
 
-    /** Bytes one slot of the table takes. */
+    /** Bytes one state's place in the table takes. */
     int slotBytes() {
-        return wideMasks ? 16 : 10;
+        return stride * 8 / PER_BUCKET;
     }
 
     private final class Segment {
-        long[] keys = new long[1024];
-        short[] small = wideMasks ? null : new short[1024];
-        long[] wide = wideMasks ? new long[1024] : null;
+        long[] table;
+        int buckets;
         int size;
 
+        Segment(int buckets) {
+            this.buckets = buckets;
+            this.table = new long[buckets * stride];
+        }
+
+        /** Where {@code key} is, or the free place it would take: bucket * 4 + place in the bucket. */
+        int find(long key) {
+            int b = (int) Math.unsignedMultiplyHigh(Hash.mix(key), buckets);
+            while (true) {
+                int base = b * stride;
+                for (int j = 0; j < PER_BUCKET; j++) {
+                    long k = table[base + j];
+                    if (k == key || k == EMPTY) {
+                        return b * PER_BUCKET + j;
+                    }
+                }
+                b = b + 1 == buckets ? 0 : b + 1;
+            }
+        }
+
+        long key(int i) {
+            return table[(i / PER_BUCKET) * stride + i % PER_BUCKET];
+        }
+
         long mask(int i) {
-            return wideMasks ? wide[i] : small[i] & 0xffffL;
+            int base = (i / PER_BUCKET) * stride + PER_BUCKET;
+            int j = i % PER_BUCKET;
+            return wideMasks ? table[base + j] : (table[base] >>> (16 * j)) & 0xffffL;
+        }
+
+        void set(int i, long key, long mask) {
+            int base = (i / PER_BUCKET) * stride;
+            int j = i % PER_BUCKET;
+            table[base + j] = key;
+            setMask(i, mask);
         }
 
         void setMask(int i, long m) {
+            int base = (i / PER_BUCKET) * stride + PER_BUCKET;
+            int j = i % PER_BUCKET;
             if (wideMasks) {
-                wide[i] = m;
+                table[base + j] = m;
             } else {
-                small[i] = (short) m;
+                int shift = 16 * j;
+                table[base] = (table[base] & ~(0xffffL << shift)) | ((m & 0xffffL) << shift);
             }
-        }
-
-        int find(long key) {
-            int cap = keys.length;
-            int i = (int) Long.remainderUnsigned(Hash.mix(key), cap);
-            while (keys[i] != EMPTY && keys[i] != key) {
-                i = i + 1 == cap ? 0 : i + 1;
-            }
-            return i;
         }
 
         void grow() {
-            long[] oldKeys = keys;
-            short[] oldSmall = small;
-            long[] oldWide = wide;
-            int cap = oldKeys.length + oldKeys.length / 2;
-            keys = new long[cap];
-            small = wideMasks ? null : new short[cap];
-            wide = wideMasks ? new long[cap] : null;
-            for (int j = 0; j < oldKeys.length; j++) {
-                if (oldKeys[j] != EMPTY) {
-                    int i = find(oldKeys[j]);
-                    keys[i] = oldKeys[j];
-                    setMask(i, wideMasks ? oldWide[j] : oldSmall[j] & 0xffffL);
+            Segment bigger = new Segment(buckets + buckets * 2 / 5);
+            for (int i = 0; i < buckets * PER_BUCKET; i++) {
+                long k = key(i);
+                if (k != EMPTY) {
+                    bigger.set(bigger.find(k), k, mask(i));
                 }
             }
+            table = bigger.table;
+            buckets = bigger.buckets;
         }
     }
 
@@ -94,7 +124,7 @@ final class VisitedSet {
         Segment s = segment(key);
         synchronized (s) {
             int i = s.find(key);
-            if (s.keys[i] == key) {
+            if (s.key(i) == key) {
                 long old = s.mask(i);
                 if ((old & doneBit()) == 0) {
                     return IN_PROGRESS;
@@ -102,9 +132,8 @@ final class VisitedSet {
                 s.setMask(i, (old & sleep) | doneBit());
                 return old & ~doneBit();
             }
-            s.keys[i] = key;
-            s.setMask(i, sleep);
-            if (++s.size * 5L > s.keys.length * 4L) {
+            s.set(i, key, sleep);
+            if (++s.size * 8L > (long) s.buckets * PER_BUCKET * 7) {
                 s.grow();
             }
             return -1;
@@ -119,7 +148,7 @@ final class VisitedSet {
         Segment s = segment(key);
         synchronized (s) {
             int i = s.find(key);
-            if (s.keys[i] == key) {
+            if (s.key(i) == key) {
                 s.setMask(i, (s.mask(i) & sleep) | doneBit());
             }
         }
@@ -140,7 +169,7 @@ final class VisitedSet {
         long b = 0;
         for (Segment s : segments) {
             synchronized (s) {
-                b += (long) s.keys.length * slotBytes();
+                b += (long) s.table.length * 8;
             }
         }
         return b;
