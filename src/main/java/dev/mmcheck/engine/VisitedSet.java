@@ -29,7 +29,7 @@ final class VisitedSet {
         this.wideMasks = threads > 15;
         this.stride = wideMasks ? 2 * PER_BUCKET : PER_BUCKET + 1;
         for (int i = 0; i < SEGMENTS; i++) {
-            segments[i] = new Segment(256);
+            segments[i] = new Segment(32);
         }
     }
 
