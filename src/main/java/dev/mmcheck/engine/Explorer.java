@@ -61,9 +61,12 @@ public final class Explorer {
         int restarts;
         final long started = System.nanoTime();
 
-        Shared(int threads) {
+        final boolean alone;
+
+        Shared(int threads, boolean alone) {
             this.threads = threads;
-            this.visited = new VisitedSet(threads);
+            this.alone = alone;
+            this.visited = new VisitedSet(threads, alone);
             this.summary = new AccessSummary(threads);
         }
 
@@ -75,7 +78,7 @@ public final class Explorer {
         void restart() {
             restart = false;
             stop = false;
-            visited = new VisitedSet(threads);
+            visited = new VisitedSet(threads, alone);
             summary.forgetDecisions();
             restarts++;
         }
@@ -98,7 +101,7 @@ public final class Explorer {
 
     /** {@code observer} sees every distinct final state and every violation, with its schedule. */
     public Explorer(Program program, Options opts, Observer observer) {
-        this(program, opts, observer, new Shared(program.threads().size()), 0);
+        this(program, opts, observer, new Shared(program.threads().size(), true), 0);
     }
 
     private Explorer(Program program, Options opts, Observer observer, Shared shared, int worker) {
@@ -242,7 +245,7 @@ public final class Explorer {
         }
         List<Explorer> explorers = new ArrayList<>();
         Program first = programs.get();
-        Shared shared = new Shared(first.threads().size());
+        Shared shared = new Shared(first.threads().size(), false);
         explorers.add(new Explorer(first, opts, null, shared, 0));
         for (int w = 1; w < workers; w++) {
             explorers.add(new Explorer(programs.get(), opts, null, shared, w));

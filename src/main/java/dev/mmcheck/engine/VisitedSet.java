@@ -20,12 +20,19 @@ final class VisitedSet {
 
     private final Segment[] segments = new Segment[SEGMENTS];
     private final boolean wideMasks;
+    /**
+     * One explorer only: a state is marked complete when it is entered (nobody else can meet it
+     * while it is in progress, the state graph having no cycles), and {@link #complete} does nothing,
+     * saving a lookup per state.
+     */
+    private final boolean alone;
     /** Longs per bucket: four keys, then one packed mask word or four masks. */
     private final int stride;
 
     static final long IN_PROGRESS = -2;
 
-    VisitedSet(int threads) {
+    VisitedSet(int threads, boolean alone) {
+        this.alone = alone;
         this.wideMasks = threads > 15;
         this.stride = wideMasks ? 2 * PER_BUCKET : PER_BUCKET + 1;
         for (int i = 0; i < SEGMENTS; i++) {
@@ -132,7 +139,7 @@ final class VisitedSet {
                 s.setMask(i, (old & sleep) | doneBit());
                 return old & ~doneBit();
             }
-            s.set(i, key, sleep);
+            s.set(i, key, alone ? sleep | doneBit() : sleep);
             if (++s.size * 8L > (long) s.buckets * PER_BUCKET * 7) {
                 s.grow();
             }
@@ -142,6 +149,9 @@ final class VisitedSet {
 
     /** The exploration of a state is complete: its sleep set is intersected with {@code sleep}, and it may be pruned. */
     void complete(long key, long sleep) {
+        if (alone) {
+            return; // marked complete on entry; the caller completes it with the sleep set it entered with
+        }
         if (key == EMPTY) {
             key = ZERO_KEY;
         }
