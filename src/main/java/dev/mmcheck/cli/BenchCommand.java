@@ -57,7 +57,7 @@ final class BenchCommand implements Callable<Integer> {
             "s000-munlock-exit:after:pages=5");
 
     record Row(String scenario, String variant, Map<String, String> params, String verdict, long executions, long states,
-            long transitions, double seconds, long peakHeapBytes, int cores, long visitedBytes) {}
+            long transitions, double seconds, long peakHeapBytes, int cores, long visitedBytes, int restarts) {}
 
     @Override
     public Integer call() throws IOException {
@@ -74,15 +74,15 @@ final class BenchCommand implements Callable<Integer> {
             prepare(c); // every case is checked before the first runs: no half table for a typo
         }
         List<Row> rows = new ArrayList<>();
-        out.printf("%-18s %-8s %-16s %-10s %12s %14s %9s %12s %10s %9s %5s%n", "scenario", "variant", "params", "verdict",
-                "executions", "states", "seconds", "states/s", "peak heap", "B/state", "cores");
+        out.printf("%-18s %-8s %-16s %-10s %12s %14s %9s %12s %10s %9s %5s %8s%n", "scenario", "variant", "params", "verdict",
+                "executions", "states", "seconds", "states/s", "peak heap", "B/state", "cores", "restarts");
         for (String c : specs) {
             Row r = run(c);
             rows.add(r);
-            out.printf("%-18s %-8s %-16s %-10s %,12d %,14d %9.2f %,12.0f %9dM %9.1f %5d%n", r.scenario(), r.variant(),
+            out.printf("%-18s %-8s %-16s %-10s %,12d %,14d %9.2f %,12.0f %9dM %9.1f %5d %8d%n", r.scenario(), r.variant(),
                     paramText(r.params()), r.verdict(), r.executions(), r.states(), r.seconds(),
                     r.states() / Math.max(r.seconds(), 1e-9), r.peakHeapBytes() >> 20,
-                    r.states() == 0 ? 0.0 : (double) r.visitedBytes() / r.states(), r.cores());
+                    r.states() == 0 ? 0.0 : (double) r.visitedBytes() / r.states(), r.cores(), r.restarts());
             out.flush();
         }
         if (json != null) {
@@ -138,7 +138,7 @@ final class BenchCommand implements Callable<Integer> {
                 Options.exhaustive().withStopAtFirst(true).withBudget(0, maxSeconds), w);
         long peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
         return new Row(s.name(), parts[1], params, r.verdict().name(), r.stats().executions(), r.stats().states(),
-                r.stats().transitions(), r.stats().seconds(), peak, r.stats().workers(), r.stats().visitedBytes());
+                r.stats().transitions(), r.stats().seconds(), peak, r.stats().workers(), r.stats().visitedBytes(), r.stats().restarts());
     }
 
     private static String paramText(Map<String, String> p) {
