@@ -240,8 +240,13 @@ public final class Explorer {
      * violation (for runs that go on) is not shared.
      */
     public static Result parallel(Supplier<Program> programs, Options opts, int workers, long stackSize) {
+        return parallel(programs, opts, workers, stackSize, true);
+    }
+
+    /** {@code learnFirst}: see {@link #learningFirst}. */
+    static Result parallel(Supplier<Program> programs, Options opts, int workers, long stackSize, boolean learnFirst) {
         if (workers < 2 || !opts.stopAtFirst() || opts.kind() != null) {
-            return new Explorer(programs.get(), opts).run();
+            return new Explorer(programs.get(), opts).learningFirst(learnFirst).run();
         }
         List<Explorer> explorers = new ArrayList<>();
         Program first = programs.get();
@@ -250,7 +255,9 @@ public final class Explorer {
         for (int w = 1; w < workers; w++) {
             explorers.add(new Explorer(programs.get(), opts, null, shared, w));
         }
-        explorers.get(0).learnFootprints();
+        if (learnFirst) {
+            explorers.get(0).learnFootprints();
+        }
         shared.summary.forgetDecisions();
         runAll(explorers, shared, stackSize);
         while (shared.mustRestart(opts)) {

@@ -34,4 +34,21 @@ class ParallelExplorerTest {
           }
         }
     }
+
+    /** The same, with nothing learned before the search: workers learn as they go and restart together. */
+    @Property(tries = 200, edgeCases = EdgeCasesMode.NONE)
+    void workersLearningDuringTheSearchAgreeWithTheNaiveEnumeration(@ForAll("programs") RandomProgram p) {
+        NaiveEnumerator.Outcome naive = NaiveEnumerator.enumerate(p);
+        for (int workers : new int[] {2, 4}) {
+            Result r = Explorer.parallel(p::compile, Options.exhaustive(), workers, 1 << 24, false);
+            assertThat(r.verdict()).isEqualTo(naive.kinds().isEmpty() ? Verdict.VERIFIED : Verdict.VIOLATION);
+            if (r.found() != null) {
+                assertThat(naive.kinds()).containsKey(r.found().violation().kind());
+                Tracer.Trace t = Tracer.replay(p.compile(), r.found().schedule(), null);
+                assertThat(t.error()).isNull();
+                assertThat(t.violation().kind()).isEqualTo(r.found().violation().kind());
+            }
+            net.jqwik.api.statistics.Statistics.label("restarted").collect(r.stats().restarts() > 0);
+        }
+    }
 }
