@@ -45,6 +45,8 @@ public final class Explorer {
     private boolean outOfBudget;
     private boolean learnFirst = true;
     private boolean trialKept;
+    private Footprint[][] donePool = new Footprint[0][];
+    private Footprint[][] childPool = new Footprint[0][];
 
     /** What the explorers of one run share. */
     private static final class Shared {
@@ -407,7 +409,13 @@ public final class Explorer {
             // -1: new; IN_PROGRESS: another worker is on it, explore it too (in its own order).
         }
         long done = 0;
-        Footprint[] doneFp = useSleep ? new Footprint[ex.n] : null;
+        // Per-level arrays, reused: an entry is only read where its thread's bit in done or childSleep is set.
+        int level = ex.depth - (kept >= 0 ? 1 : 0); // this state's depth, a kept step not counted
+        if (useSleep && level + 1 >= donePool.length) {
+            donePool = java.util.Arrays.copyOf(donePool, 2 * (level + 2));
+            childPool = java.util.Arrays.copyOf(childPool, 2 * (level + 2));
+        }
+        Footprint[] doneFp = useSleep ? pool(donePool, level) : null;
         // Continue the thread that ran last first: executions with few preemptions come first.
         // Other workers of a parallel run start each state with a different thread.
         int first = kept >= 0 ? kept : worker == 0 && ex.last >= 0 && (todo & (1L << ex.last)) != 0 ? ex.last : -1;
@@ -440,7 +448,7 @@ public final class Explorer {
             } else if (useSleep) {
                 Footprint f = ex.lastFootprint;
                 long childSleep = 0;
-                Footprint[] childFp = new Footprint[ex.n];
+                Footprint[] childFp = pool(childPool, level);
                 long candidates = sleep | done;
                 for (int u = 0; u < ex.n; u++) {
                     if ((candidates & (1L << u)) != 0) {
@@ -506,6 +514,14 @@ public final class Explorer {
             ex.undo();
         }
         return -1;
+    }
+
+    private Footprint[] pool(Footprint[][] pool, int level) {
+        Footprint[] a = pool[level];
+        if (a == null) {
+            a = pool[level] = new Footprint[ex.n];
+        }
+        return a;
     }
 
     /** Stops a run that something learned has contradicted; it starts again knowing more. */
