@@ -151,11 +151,15 @@ final class Execution {
 
     /** The step checks, learning what they read. */
     private Violation checkStep() {
-        if (summary == null || program.stepChecks().isEmpty()) {
-            return check(program.stepChecks());
+        List<Program.Check> checks = program.stepChecks();
+        if (checks.isEmpty()) {
+            return null;
+        }
+        if (summary == null) {
+            return check(checks);
         }
         mem.logPeeks(true);
-        Violation v = check(program.stepChecks());
+        Violation v = check(checks);
         summary.learnVisible(mem.peeked());
         mem.logPeeks(false);
         return v;
