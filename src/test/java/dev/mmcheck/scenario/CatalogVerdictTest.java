@@ -53,23 +53,13 @@ class CatalogVerdictTest {
     @ParameterizedTest(name = "{0} --variant {1} without sleep sets -> {2} {3}")
     @MethodSource("expectations")
     void verdictIsTheSameWithoutSleepSets(String name, String variant, String verdict, String kind) {
-        ScenarioProgram sp = ScenarioProgram.build(Catalog.builtin(name), variant);
-        Result r = new Explorer(sp.program, Options.exhaustive().withSleepSets(false)).run();
-        assertThat(r.verdict()).isEqualTo(Verdict.valueOf(verdict));
-        if (kind != null) {
-            assertThat(r.found().violation().kind()).isEqualTo(kind);
-        }
+        assertVerdict(name, variant, verdict, kind, Options.exhaustive().withSleepSets(false));
     }
 
     @ParameterizedTest(name = "{0} --variant {1} without local steps -> {2} {3}")
     @MethodSource("expectations")
     void verdictIsTheSameWithoutLocalSteps(String name, String variant, String verdict, String kind) {
-        ScenarioProgram sp = ScenarioProgram.build(Catalog.builtin(name), variant);
-        Result r = new Explorer(sp.program, Options.exhaustive().withLocalSteps(false)).run();
-        assertThat(r.verdict()).isEqualTo(Verdict.valueOf(verdict));
-        if (kind != null) {
-            assertThat(r.found().violation().kind()).isEqualTo(kind);
-        }
+        assertVerdict(name, variant, verdict, kind, Options.exhaustive().withLocalSteps(false));
     }
 
     /**
@@ -86,8 +76,12 @@ class CatalogVerdictTest {
     @ParameterizedTest(name = "{0} --variant {1} without state caching -> {2} {3}")
     @MethodSource("smallExpectations")
     void verdictIsTheSameWithoutStateCaching(String name, String variant, String verdict, String kind) {
+        assertVerdict(name, variant, verdict, kind, Options.exhaustive().withStateCaching(false));
+    }
+
+    private static void assertVerdict(String name, String variant, String verdict, String kind, Options opts) {
         ScenarioProgram sp = ScenarioProgram.build(Catalog.builtin(name), variant);
-        Result r = new Explorer(sp.program, Options.exhaustive().withStateCaching(false)).run();
+        Result r = new Explorer(sp.program, opts).run();
         assertThat(r.verdict()).isEqualTo(Verdict.valueOf(verdict));
         if (kind != null) {
             assertThat(r.found().violation().kind()).isEqualTo(kind);
