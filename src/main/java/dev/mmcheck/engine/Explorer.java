@@ -125,7 +125,7 @@ public final class Explorer {
 
     public Result run() {
         started = shared.started;
-        learnFootprints();
+        learnFootprints(0, 1);
         shared.summary.forgetDecisions();
         explore();
         while (shared.mustRestart(opts)) {
@@ -139,9 +139,11 @@ public final class Explorer {
      * Executions that learn most footprints before the search (see {@link AccessSummary}): those
      * with at most one preemption, each thread run alone as far as it can go first, then random
      * executions in bursts (a thread keeps the CPU for a few steps) until many in a row teach
-     * nothing new. The search learns the rest; learning first only makes restarts rare.
+     * nothing new. The search learns the rest; learning first only makes restarts rare. Workers of
+     * a parallel run share the work: worker {@code part} of {@code parts} takes the executions whose
+     * first step is by a thread t with t % parts == part, and random executions of its own.
      */
-    private void learnFootprints() {
+    private void learnFootprints(int part, int parts) {
         if (!opts.localStepsActive() || !learnFirst) {
             return;
         }
@@ -150,9 +152,9 @@ public final class Explorer {
         if (e.initialViolation() != null) {
             return;
         }
-        learnWithOnePreemption(e, new it.unimi.dsi.fastutil.longs.LongOpenHashSet());
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(0x6d6d636865636bL);
-        for (int first = 0; first < e.n; first++) {
+        learnWithOnePreemption(e, new it.unimi.dsi.fastutil.longs.LongOpenHashSet(), part, parts);
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(0x6d6d636865636bL + part);
+        for (int first = part; first < e.n; first += parts) {
             walk(e, first, rnd, 0);
         }
         int quiet = 0;
@@ -167,17 +169,17 @@ public final class Explorer {
      * Every execution with at most one preemption (a thread is stopped while it could go on at
      * most once): cheap, and it meets most of the paths a thread can take.
      */
-    private void learnWithOnePreemption(Execution e, it.unimi.dsi.fastutil.longs.LongOpenHashSet seen) {
-        if (seen.size() > LEARNING_STATES || !seen.add(e.key(true))) {
+    private void learnWithOnePreemption(Execution e, it.unimi.dsi.fastutil.longs.LongOpenHashSet seen, int part, int parts) {
+        if (seen.size() > LEARNING_STATES / parts || !seen.add(e.key(true))) {
             return;
         }
         long en = e.enabledMask();
         for (int t = 0; t < e.n; t++) {
-            if ((en & (1L << t)) == 0 || e.preemptions + (e.preempts(t, en) ? 1 : 0) > 1) {
+            if ((en & (1L << t)) == 0 || e.preemptions + (e.preempts(t, en) ? 1 : 0) > 1 || (e.depth == 0 && t % parts != part)) {
                 continue;
             }
             if (e.step(t, en) == null) {
-                learnWithOnePreemption(e, seen);
+                learnWithOnePreemption(e, seen, part, parts);
             }
             e.undo();
         }
@@ -258,25 +260,26 @@ public final class Explorer {
             explorers.add(new Explorer(programs.get(), opts, null, shared, w));
         }
         if (learnFirst) {
-            explorers.get(0).learnFootprints();
+            runAll(explorers, shared, stackSize, e -> e.learnFootprints(e.worker, workers));
         }
         shared.summary.forgetDecisions();
-        runAll(explorers, shared, stackSize);
+        runAll(explorers, shared, stackSize, Explorer::explore);
         while (shared.mustRestart(opts)) {
             shared.restart();
-            runAll(explorers, shared, stackSize);
+            runAll(explorers, shared, stackSize, Explorer::explore);
         }
         return explorers.get(0).result(explorers, workers);
     }
 
-    private static void runAll(List<Explorer> explorers, Shared shared, long stackSize) {
+    /** Runs {@code work} on every explorer, each on a thread of its own, and waits for all. */
+    private static void runAll(List<Explorer> explorers, Shared shared, long stackSize, Consumer<Explorer> work) {
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         List<Thread> threads = new ArrayList<>();
         for (Explorer e : explorers) {
             e.started = shared.started;
             Thread t = new Thread(null, () -> {
                 try {
-                    e.explore();
+                    work.accept(e);
                 } catch (RuntimeException x) {
                     failure.compareAndSet(null, x);
                     shared.stop = true;
