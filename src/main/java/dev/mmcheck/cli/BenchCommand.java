@@ -40,6 +40,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "A case to run instead of the default list (repeatable), e.g. s003-mremap-pmd:after:pages=2,users=1.")
     List<String> cases = new ArrayList<>();
 
+    @Option(names = "--curve", paramLabel = "SCENARIO:VARIANT:NAME=A..B[,NAME=V,...]",
+            description = "A growth curve (repeatable): the sizes A to B of one parameter, in order, until one does not finish"
+                    + " within --max-seconds; the larger ones are listed as not tried. E.g. s000-munlock-exit:after:pages=1..8.")
+    List<String> curves = new ArrayList<>();
+
     @Option(names = "--max-seconds", paramLabel = "S", defaultValue = "120", description = "Budget per case (default: ${DEFAULT-VALUE}); a case that hits it is reported as INCOMPLETE.")
     double maxSeconds;
 
@@ -69,21 +74,43 @@ final class BenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         OutputFile.check("--json", json);
-        List<String> specs = cases.isEmpty() ? DEFAULT : cases;
-        for (String c : specs) {
-            prepare(c); // every case is checked before the first runs: no half table for a typo
+        // Groups run in order; a curve's group stops at its first size that does not finish.
+        List<List<String>> groups = new ArrayList<>();
+        for (String c : cases.isEmpty() && curves.isEmpty() ? DEFAULT : cases) {
+            groups.add(List.of(c));
+        }
+        List<Boolean> isCurve = new ArrayList<>(java.util.Collections.nCopies(groups.size(), false));
+        for (String c : curves) {
+            groups.add(curve(c));
+            isCurve.add(true);
+        }
+        for (int gi = 0; gi < groups.size(); gi++) {
+            for (String c : groups.get(gi)) {
+                prepare(c, isCurve.get(gi) ? "--curve" : "--case"); // checked before the first runs: no half table for a typo
+            }
         }
         List<Row> rows = new ArrayList<>();
+        List<String> notTried = new ArrayList<>();
         out.printf("%-18s %-8s %-16s %-10s %12s %14s %9s %12s %10s %9s %5s %8s%n", "scenario", "variant", "params", "verdict",
                 "executions", "states", "seconds", "states/s", "peak heap", "B/state", "cores", "restarts");
-        for (String c : specs) {
-            Row r = run(c);
-            rows.add(r);
-            out.printf("%-18s %-8s %-16s %-10s %,12d %,14d %9.2f %,12.0f %9dM %9.1f %5d %8d%n", r.scenario(), r.variant(),
-                    paramText(r.params()), r.verdict(), r.executions(), r.states(), r.seconds(),
-                    r.states() / Math.max(r.seconds(), 1e-9), r.peakHeapBytes() >> 20,
-                    r.states() == 0 ? 0.0 : (double) r.visitedBytes() / r.states(), r.cores(), r.restarts());
-            out.flush();
+        for (int gi = 0; gi < groups.size(); gi++) {
+            List<String> g = groups.get(gi);
+            for (int i = 0; i < g.size(); i++) {
+                Row r = run(g.get(i));
+                rows.add(r);
+                out.printf("%-18s %-8s %-16s %-10s %,12d %,14d %9.2f %,12.0f %9dM %9.1f %5d %8d%n", r.scenario(), r.variant(),
+                        paramText(r.params()), r.verdict(), r.executions(), r.states(), r.seconds(),
+                        r.states() / Math.max(r.seconds(), 1e-9), r.peakHeapBytes() >> 20,
+                        r.states() == 0 ? 0.0 : (double) r.visitedBytes() / r.states(), r.cores(), r.restarts());
+                out.flush();
+                if (isCurve.get(gi) && r.verdict().equals("INCOMPLETE") && i + 1 < g.size()) {
+                    List<String> rest = g.subList(i + 1, g.size());
+                    notTried.addAll(rest);
+                    out.printf("  not tried, as %s did not finish: %s%n", paramText(r.params()),
+                            String.join(" ", rest.stream().map(c -> c.substring(c.lastIndexOf(':') + 1)).toList()));
+                    break;
+                }
+            }
         }
         if (json != null) {
             ObjectNode o = JsonReport.mapper().createObjectNode();
@@ -94,15 +121,67 @@ final class BenchCommand implements Callable<Integer> {
             for (Row r : rows) {
                 a.addPOJO(r);
             }
+            ArrayNode skipped = o.putArray("notTried");
+            notTried.forEach(skipped::add);
             OutputFile.write("--json", json, JsonReport.toJson(o, true) + "\n");
         }
         return Main.VERIFIED;
+    }
+
+    /** The cases of a curve, smallest first: SCENARIO:VARIANT:NAME=A..B[,NAME=V,...]. */
+    static List<String> curve(String spec) {
+        String[] parts = spec.split(":");
+        if (parts.length != 3) {
+            throw new UsageError("--curve " + spec + ": expected SCENARIO:VARIANT:NAME=A..B[,NAME=V,...]");
+        }
+        String[] kvs = parts[2].split(",");
+        int ranged = -1;
+        for (int i = 0; i < kvs.length; i++) {
+            if (kvs[i].contains("..")) {
+                if (ranged >= 0) {
+                    throw new UsageError("--curve " + spec + ": only one parameter can range, found " + kvs[ranged] + " and " + kvs[i]);
+                }
+                ranged = i;
+            }
+        }
+        if (ranged < 0) {
+            throw new UsageError("--curve " + spec + ": no parameter ranges (write NAME=A..B)");
+        }
+        String kv = kvs[ranged];
+        int eq = kv.indexOf('=');
+        String[] ends = eq < 1 ? new String[0] : kv.substring(eq + 1).split("\\.\\.", -1);
+        long from;
+        long to;
+        try {
+            if (ends.length != 2) {
+                throw new NumberFormatException();
+            }
+            from = Long.parseLong(ends[0].trim());
+            to = Long.parseLong(ends[1].trim());
+        } catch (NumberFormatException x) {
+            throw new UsageError("--curve " + spec + ": expected NAME=A..B with whole numbers, found '" + kv + "'");
+        }
+        if (from > to || to - from > 64) {
+            throw new UsageError("--curve " + spec + ": " + kv + " must go up, by at most 64 sizes");
+        }
+        List<String> out = new ArrayList<>();
+        for (long v = from; v <= to; v++) {
+            String[] one = kvs.clone();
+            one[ranged] = kv.substring(0, eq) + "=" + v;
+            out.add(parts[0] + ":" + parts[1] + ":" + String.join(",", one));
+        }
+        return out;
     }
 
     /** A case parsed and its scenario built for its variant. */
     private record Prepared(String[] parts, Map<String, String> params, Scenario scenario) {}
 
     private static Prepared prepare(String spec) {
+        return prepare(spec, "--case");
+    }
+
+    /** {@code flag}: the option the case came from, for error messages. */
+    private static Prepared prepare(String spec, String flag) {
         String[] parts = spec.split(":");
         if (parts.length < 2 || parts.length > 3) {
             throw new UsageError("--case " + spec + ": expected SCENARIO:VARIANT[:NAME=V,...]");
@@ -119,7 +198,15 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        Scenario s = Catalog.load(parts[0], params);
+        Scenario s;
+        try {
+            s = Catalog.load(parts[0], params);
+        } catch (dev.mmcheck.scenario.ScenarioError e) {
+            if (e.getMessage().startsWith("--param ")) {
+                throw new UsageError(flag + " " + spec + ": " + e.getMessage().substring("--param ".length()));
+            }
+            throw e;
+        }
         ScenarioProgram.build(s, parts[1]);
         return new Prepared(parts, params, s);
     }

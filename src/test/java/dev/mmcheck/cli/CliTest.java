@@ -168,6 +168,25 @@ class CliTest {
         assertThat(run("check", "s003-mremap-pmd", "--param", "pages").err()).contains("--param pages: expected NAME=VALUE");
         assertThat(run("diff", "s003-mremap-pmd", "before", "after", "-p", "users=1", "-p", "users=2").code()).isEqualTo(2);
         assertThat(run("bench", "--case", "s003-mremap-pmd:after:pages=1,pages=2").err()).contains("pages is given twice");
+        Run zero = run("bench", "--curve", "s003-mremap-pmd:after:pages=0..3");
+        assertThat(zero.code()).isEqualTo(2);
+        assertThat(zero.err()).contains("--curve s003-mremap-pmd:after:pages=0", "between 1 and 16");
+        assertThat(zero.out()).isEmpty();
+        assertThat(run("bench", "--curve", "s003-mremap-pmd:after:pages=1..x").err()).contains("--curve", "whole numbers");
+        assertThat(run("bench", "--curve", "s003-mremap-pmd:after:pages=1,users=1..2,pages=3..4").err()).contains("only one parameter");
+    }
+
+    @Test
+    void aCurveRunsEachSizeInOrder() throws Exception {
+        Path json = tmp.resolve("curve.json");
+        Run r = run("bench", "--curve", "s003-mremap-pmd:after:pages=1..2,users=0", "--workers", "1", "--json", json.toString());
+        assertThat(r.code()).isEqualTo(0);
+        assertThat(r.out()).contains("pages=1,users=0  VERIFIED", "pages=2,users=0  VERIFIED").doesNotContain("not tried");
+        com.fasterxml.jackson.databind.JsonNode written = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+        assertThat(written.get("notTried")).isEmpty();
+        assertThat(written.get("cases")).hasSize(2);
+        assertThat(written.get("cases").get(0).get("params").get("pages").asText()).isEqualTo("1");
+        assertThat(written.get("cases").get(1).get("params").get("pages").asText()).isEqualTo("2");
     }
 
     @Test
