@@ -44,7 +44,9 @@ public final class Explorer {
     private long nextProgress;
     private boolean outOfBudget;
     private boolean learnFirst = true;
-    private boolean trialKept;
+    /** The thread whose step {@link #localStep} left applied, or -1; and that step's violation. */
+    private int keptThread = -1;
+    private Violation keptViolation;
     private Footprint[][] donePool = new Footprint[0][];
     private Footprint[][] childPool = new Footprint[0][];
 
@@ -375,15 +377,17 @@ public final class Explorer {
         long key = opts.stateCaching() ? ex.key(bounded) : 0;
         int rotate = worker == 0 ? 0 : (int) ((Hash.mix(ex.key(false) + worker) >>> 1) % ex.n);
         long ample = enabled;
-        int kept = -1; // a local step tried and left applied, to be explored without running it again
+        int kept = -1; // a step tried and left applied, to be explored first without running it again
+        Violation keptV = null;
         boolean local = false;
         if (ex.summary != null) {
             int t = localStep(enabled, sleep, sleepFp);
             local = t >= 0;
             if (t >= 0) {
                 ample = 1L << t;
-                kept = trialKept ? t : -1;
             }
+            kept = keptThread;
+            keptV = keptViolation;
             if (ex.summary.contradicted()) {
                 if (kept >= 0) {
                     ex.undo();
@@ -411,6 +415,10 @@ public final class Explorer {
             }
             // -1: new; IN_PROGRESS: another worker is on it, explore it too (in its own order).
         }
+        if (kept >= 0 && (todo & (1L << kept)) == 0) {
+            ex.undo(); // not to be explored from here (explored at an earlier visit)
+            kept = -1;
+        }
         long done = 0;
         // Per-level arrays, reused: an entry is only read where its thread's bit in done or childSleep is set.
         int level = ex.depth - (kept >= 0 ? 1 : 0); // this state's depth, a kept step not counted
@@ -430,9 +438,10 @@ public final class Explorer {
             if (bounded && ex.preemptions + (ex.preempts(t, enabled) ? 1 : 0) > opts.preemptionBound()) {
                 continue;
             }
-            Violation v = null;
+            Violation v;
             if (t == kept) {
-                kept = -1; // already applied by localStep, with no violation
+                v = keptV; // already applied by localStep
+                kept = -1;
             } else {
                 v = ex.step(t, enabled);
                 transitions++;
@@ -489,34 +498,62 @@ public final class Explorer {
     /**
      * The first thread, in index order, whose next step is local ({@link AccessSummary}): that
      * step alone is a persistent set of the state, and the order makes the choice depend on the
-     * state only, as state caching needs. -1 when no step is local. When the step was tried (it was
-     * not asleep), it is left applied and {@link #trialKept} says so.
+     * state only, as state caching needs. -1 when no step is local.
+     *
+     * <p>Trying a step means running it, so the step tried last is left applied for the caller
+     * ({@link #keptThread}, with {@link #keptViolation}): the local step found, or, when none is
+     * local, the step of the thread that ran last, which is tried last and is the first child the
+     * caller explores anyway. The caller explores it or undoes it.
      */
     private int localStep(long enabled, long sleep, Footprint[] sleepFp) {
-        trialKept = false;
+        keptThread = -1;
+        keptViolation = null;
         AccessSummary summary = ex.summary;
         long alive = ex.aliveMask();
-        for (int t = 0; t < ex.n; t++) {
+        int last = ex.last >= 0 && (enabled & ~sleep & (1L << ex.last)) != 0 ? ex.last : -1;
+        int found = -1;
+        for (int t = 0; t < ex.n && found < 0; t++) {
             long bit = 1L << t;
-            if ((enabled & bit) == 0) {
+            if ((enabled & bit) == 0 || t == last) {
                 continue;
             }
             if ((sleep & bit) != 0) {
                 // An asleep step has the footprint it had when it was taken: nothing it touches has changed since.
                 if (summary.isLocal(t, sleepFp[t], alive)) {
-                    return t;
+                    found = t;
                 }
                 continue;
             }
             Violation v = ex.step(t, enabled);
             transitions++;
             if (v == null && summary.isLocal(t, ex.lastFootprint, alive)) {
-                trialKept = true; // left applied: the caller explores it or undoes it
-                return t;
+                found = t;
+                keptThread = t;
+            } else {
+                ex.undo();
             }
-            ex.undo();
         }
-        return -1;
+        if (last < 0 || (found >= 0 && found < last)) {
+            return found;
+        }
+        // The thread that ran last, tried last: it wins if it is local and comes first.
+        if (keptThread >= 0) {
+            ex.undo();
+            keptThread = -1;
+        }
+        Violation v = ex.step(last, enabled);
+        transitions++;
+        keptThread = last;
+        if (v == null && summary.isLocal(last, ex.lastFootprint, alive)) {
+            return last;
+        }
+        keptViolation = v;
+        if (found >= 0) {
+            ex.undo(); // found is local and comes first; it will be run again
+            keptThread = -1;
+            keptViolation = null;
+        }
+        return found;
     }
 
     private Footprint[] pool(Footprint[][] pool, int level) {
