@@ -5,7 +5,6 @@ import dev.mmcheck.engine.Options;
 import dev.mmcheck.engine.Result;
 import dev.mmcheck.scenario.Catalog;
 import dev.mmcheck.scenario.ScenarioProgram;
-import it.unimi.dsi.fastutil.longs.Long2LongOpenHashMap;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -23,8 +22,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The engine's hot paths, and the design alternative it was chosen over: resuming a model thread
- * through its memoized history tree versus handing control to a parked virtual thread.
- * Run with scripts/jmh.
+ * through its memoized history tree versus handing control to a parked virtual thread. The visited
+ * table has its own benchmark (dev.mmcheck.engine.VisitedSetBench, in the engine's package, as
+ * the table is not public). Run with scripts/jmh.
  */
 @State(Scope.Thread)
 @Fork(1)
@@ -34,8 +34,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class EngineBench {
     private ScenarioProgram s003;
-    private Long2LongOpenHashMap visited;
-    private long key;
     private SynchronousQueue<Integer> ping;
     private SynchronousQueue<Integer> pong;
     private Thread partner;
@@ -43,7 +41,6 @@ public class EngineBench {
     @Setup(Level.Trial)
     public void setup() {
         s003 = ScenarioProgram.build(Catalog.builtin("s003-mremap-pmd"), "after");
-        visited = new Long2LongOpenHashMap();
         ping = new SynchronousQueue<>();
         pong = new SynchronousQueue<>();
         partner = Thread.ofVirtual().start(() -> {
@@ -67,16 +64,6 @@ public class EngineBench {
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public Result exploreS003() {
         return new Explorer(s003.program, Options.exhaustive()).run();
-    }
-
-    /** Inserting one new 64-bit fingerprint with its sleep mask into the visited table. */
-    @Benchmark
-    public long visitedInsert() {
-        key = key * 0x9e3779b97f4a7c15L + 1;
-        if (visited.size() > 4_000_000) {
-            visited.clear();
-        }
-        return visited.put(key, 3L);
     }
 
     /** The alternative design: one scheduling point as a round trip to a virtual thread (two hand-offs). */
