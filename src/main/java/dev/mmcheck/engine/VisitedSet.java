@@ -40,11 +40,6 @@ final class VisitedSet {
         }
     }
 
-    /** Bytes one state's place in the table takes. */
-    int slotBytes() {
-        return stride * 8 / PER_BUCKET;
-    }
-
     private final class Segment {
         long[] table;
         int buckets;
