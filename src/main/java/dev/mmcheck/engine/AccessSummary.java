@@ -8,7 +8,8 @@ import java.util.Arrays;
  * assumptions behind local steps.
  *
  * <p>A step is local when no other thread unfinished writes what the step reads or touches what it
- * writes, and no step check reads what it writes. A local step commutes with everything the other
+ * writes, except under a lock the step's thread holds and excludes it from (then it cannot, for as
+ * long as this thread does not move), and no step check reads what it writes. A local step commutes with everything the other
  * threads can still do and changes nothing a check sees, so {the step} is a persistent set: the
  * explorer takes it without trying the other threads from that state (Godefroid's persistent sets,
  * with the visibility proviso; the state graph has no cycles, so no step is ignored for ever).
@@ -27,6 +28,9 @@ final class AccessSummary {
     // Per thread, a bit per slot. Arrays are replaced, never changed in place.
     private final long[][] reads;
     private final long[][] writes;
+    // Per thread, per slot it read (wrote): the locks it held at every such access (Lockset).
+    private final int[][][] readLocks;
+    private final int[][][] writeLocks;
     private long[] visible = new long[0];
     // Per thread: slots local steps of other threads read (this thread must never write them) and
     // wrote (it must never touch them); and slots local steps wrote (no check may read them).
@@ -41,6 +45,8 @@ final class AccessSummary {
         this.n = threads;
         this.reads = new long[threads][0];
         this.writes = new long[threads][0];
+        this.readLocks = new int[threads][0][];
+        this.writeLocks = new int[threads][0][];
         this.reliedReads = new long[threads][0];
         this.reliedWrites = new long[threads][0];
     }
@@ -65,26 +71,32 @@ final class AccessSummary {
         }
     }
 
-    /** Records what thread {@code t}'s step touched; returns whether any of it was new. */
-    boolean learn(int t, Footprint f) {
-        if (covers(reads[t], f.reads()) && covers(writes[t], f.writes())) {
+    /**
+     * Records what thread {@code t}'s step touched, holding the locks {@code held}; returns whether
+     * any of it was new: a slot it had not touched that way, or one it touched with fewer locks.
+     */
+    boolean learn(int t, Footprint f, int[] held) {
+        if (known(reads[t], readLocks[t], f.reads(), held) && known(writes[t], writeLocks[t], f.writes(), held)) {
             return false;
         }
         synchronized (this) {
-            if (covers(reads[t], f.reads()) && covers(writes[t], f.writes())) {
+            if (known(reads[t], readLocks[t], f.reads(), held) && known(writes[t], writeLocks[t], f.writes(), held)) {
                 return false;
             }
             version++; // odd: changing
+            // A decision relied on t never reading (writing) a slot other than as it has, under the locks it did.
             for (int s : f.reads()) {
-                if (!has(reads[t], s) && has(reliedWrites[t], s)) {
+                if (!known(reads[t], readLocks[t], s, held) && has(reliedWrites[t], s)) {
                     contradicted = true;
                 }
             }
             for (int s : f.writes()) {
-                if (!has(writes[t], s) && (has(reliedReads[t], s) || has(reliedWrites[t], s))) {
+                if (!known(writes[t], writeLocks[t], s, held) && (has(reliedReads[t], s) || has(reliedWrites[t], s))) {
                     contradicted = true;
                 }
             }
+            readLocks[t] = withLocks(readLocks[t], reads[t], f.reads(), held);
+            writeLocks[t] = withLocks(writeLocks[t], writes[t], f.writes(), held);
             reads[t] = with(reads[t], f.reads());
             writes[t] = with(writes[t], f.writes());
             version++;
@@ -92,16 +104,53 @@ final class AccessSummary {
         return true;
     }
 
-    /** Records slots thread {@code t} read outside a step (its next step's guard). */
-    void learnReads(int t, IntList slots) {
+    /** Records slots thread {@code t} read outside a step (its next step's guard), holding {@code held}. */
+    void learnReads(int t, IntList slots, int[] held) {
         long[] r = reads[t];
+        int[][] locks = readLocks[t];
         boolean known = true;
         for (int i = 0; i < slots.size() && known; i++) {
-            known = has(r, slots.getInt(i));
+            known = known(r, locks, slots.getInt(i), held);
         }
         if (!known) {
-            learn(t, new Footprint(slots.toIntArray(), new int[0]));
+            learn(t, new Footprint(slots.toIntArray(), new int[0]), held);
         }
+    }
+
+    private static boolean known(long[] bits, int[][] locks, int[] slots, int[] held) {
+        for (int s : slots) {
+            if (!known(bits, locks, s, held)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether an access to {@code s} holding {@code held} is one the summary has: touched, and under no more locks than that. */
+    private static boolean known(long[] bits, int[][] locks, int s, int[] held) {
+        return has(bits, s) && s < locks.length && locks[s] != null && Lockset.within(locks[s], held);
+    }
+
+    /**
+     * Whether holding {@code held} keeps out every access to {@code s} recorded in {@code locks}.
+     * Read without the monitor: an array not yet filled in answers no, which is always sound.
+     */
+    private static boolean keepsOut(int[] held, int[][] locks, int s) {
+        int[] set = s < locks.length ? locks[s] : null;
+        return set != null && Lockset.excludes(held, set);
+    }
+
+    /** The locksets with an access to each of {@code slots} holding {@code held} added (a new array). */
+    private static int[][] withLocks(int[][] locks, long[] bits, int[] slots, int[] held) {
+        int max = locks.length;
+        for (int s : slots) {
+            max = Math.max(max, s + 1);
+        }
+        int[][] out = Arrays.copyOf(locks, max);
+        for (int s : slots) {
+            out[s] = has(bits, s) && out[s] != null ? Lockset.intersect(out[s], held) : held;
+        }
+        return out;
     }
 
     /** Records the slots a step check read; returns whether any was new. */
@@ -132,16 +181,16 @@ final class AccessSummary {
      * Whether thread {@code t}'s step with footprint {@code f} is local, the threads in
      * {@code alive} being unfinished. A yes is remembered with what it relied on.
      */
-    boolean isLocal(int t, Footprint f, long alive) {
+    boolean isLocal(int t, Footprint f, long alive, int[] held) {
         long v0 = version;
-        if ((v0 & 1) != 0 || !local(t, f, alive)) {
+        if ((v0 & 1) != 0 || !local(t, f, alive, held)) {
             return false;
         }
         rely(t, f, alive);
         return version == v0; // else the summary changed meanwhile: no, which is always sound
     }
 
-    private boolean local(int t, Footprint f, long alive) {
+    private boolean local(int t, Footprint f, long alive, int[] held) {
         int[] fr = f.reads();
         int[] fw = f.writes();
         long[] v = visible;
@@ -156,13 +205,15 @@ final class AccessSummary {
             }
             long[] ur = reads[u];
             long[] uw = writes[u];
+            int[][] url = readLocks[u];
+            int[][] uwl = writeLocks[u];
             for (int s : fr) {
-                if (has(uw, s)) {
+                if (has(uw, s) && !keepsOut(held, uwl, s)) {
                     return false;
                 }
             }
             for (int s : fw) {
-                if (has(uw, s) || has(ur, s)) {
+                if ((has(uw, s) && !keepsOut(held, uwl, s)) || (has(ur, s) && !keepsOut(held, url, s))) {
                     return false;
                 }
             }

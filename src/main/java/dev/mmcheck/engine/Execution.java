@@ -89,7 +89,7 @@ final class Execution {
         }
         mem.beginGuard();
         boolean e = op.enabled(mem);
-        summary.learnReads(t, mem.guardReads());
+        summary.learnReads(t, mem.guardReads(), nodes[t].held);
         return e;
     }
 
@@ -130,7 +130,7 @@ final class Execution {
         lastResult = r;
         lastFootprint = mem.footprint();
         if (summary != null) {
-            summary.learn(t, lastFootprint);
+            summary.learn(t, lastFootprint, node.held);
         }
         Violation v = mem.takeViolation();
         if (v != null) {
@@ -138,6 +138,7 @@ final class Execution {
             return v;
         }
         PathNode next = resumers[t].next(node, r);
+        setHeld(t, node, next);
         threadHash ^= Hash.thread(t, node.hash) ^ Hash.thread(t, next.hash);
         nodes[t] = next;
         if (v == null) {
@@ -147,6 +148,50 @@ final class Execution {
             v = checkStep();
         }
         return v;
+    }
+
+    /**
+     * Records the locks thread {@code t} holds after its step from {@code node} to {@code next}, and
+     * checks what the step said about locks: a lock is taken only when no other thread holds it in
+     * a way that excludes it, released only by a thread that holds it, and the same step with the
+     * same result always does the same (what a thread holds is part of its history).
+     */
+    private void setHeld(int t, PathNode node, PathNode next) {
+        it.unimi.dsi.fastutil.ints.IntArrayList events = mem.lockEvents();
+        int[] held = node.held;
+        for (int i = 0; i < events.size(); i++) {
+            int ev = events.getInt(i);
+            int slot = ev >>> 2;
+            if ((ev & 2) != 0) {
+                held = Lockset.without(held, slot);
+                if (held == null) {
+                    throw lockError(t, node, "released " + mem.layout().name(slot) + ", which it does not hold");
+                }
+                continue;
+            }
+            boolean shared = (ev & 1) != 0;
+            int[] mine = {Lockset.entry(slot, shared)};
+            if (Lockset.find(held, slot) >= 0) {
+                throw lockError(t, node, "took " + mem.layout().name(slot) + ", which it already holds");
+            }
+            for (int u = 0; u < n; u++) {
+                if (u != t && Lockset.excludes(nodes[u].held, mine)) {
+                    throw lockError(t, node, "took " + mem.layout().name(slot) + " while "
+                            + program.threads().get(u).name() + " holds it");
+                }
+            }
+            held = Lockset.with(held, slot, shared);
+        }
+        if (next.held == null) {
+            next.held = held;
+        } else if (next.held != held && !java.util.Arrays.equals(next.held, held)) {
+            throw lockError(t, node, "holds different locks after the same step with the same result");
+        }
+    }
+
+    private ModelError lockError(int t, PathNode node, String what) {
+        return new ModelError("thread " + program.threads().get(t).name() + " " + what + " (at "
+                + node.op.describe(lastResult) + ")", null);
     }
 
     /** The step checks, learning what they read. */

@@ -519,14 +519,15 @@ public final class Explorer {
             }
             if ((sleep & bit) != 0) {
                 // An asleep step has the footprint it had when it was taken: nothing it touches has changed since.
-                if (summary.isLocal(t, sleepFp[t], alive)) {
+                if (summary.isLocal(t, sleepFp[t], alive, ex.nodes[t].held)) {
                     found = t;
                 }
                 continue;
             }
+            int[] held = ex.nodes[t].held;
             Violation v = ex.step(t, enabled);
             transitions++;
-            if (v == null && summary.isLocal(t, ex.lastFootprint, alive)) {
+            if (v == null && summary.isLocal(t, ex.lastFootprint, alive, held)) {
                 found = t;
                 keptThread = t;
             } else {
@@ -541,10 +542,11 @@ public final class Explorer {
             ex.undo();
             keptThread = -1;
         }
+        int[] held = ex.nodes[last].held;
         Violation v = ex.step(last, enabled);
         transitions++;
         keptThread = last;
-        if (v == null && summary.isLocal(last, ex.lastFootprint, alive)) {
+        if (v == null && summary.isLocal(last, ex.lastFootprint, alive, held)) {
             return last;
         }
         keptViolation = v;

@@ -19,6 +19,8 @@ public final class Memory {
 
     private final IntArrayList reads = new IntArrayList();
     private final IntArrayList writes = new IntArrayList();
+    /** Locks the running step took and released: {@code slot << 2 | shared}, or {@code slot << 2 | 2} for a release. */
+    private final IntArrayList lockEvents = new IntArrayList();
     private Violation violation;
     /** Between {@link #beginStep} and {@link #footprint}: a peek by the step is one of its reads. */
     private boolean inStep;
@@ -93,6 +95,26 @@ public final class Memory {
         return peeked;
     }
 
+    /**
+     * Called by an op that has just taken the lock in {@code slot}: exclusively, or shared with
+     * other holders that also took it shared. While a thread holds a lock exclusively no other
+     * thread takes it, so what it does under the lock cannot be touched by anyone who only touches
+     * it under the same lock: the explorer uses this to take such steps alone, and checks it.
+     */
+    public void acquired(int slot, boolean shared) {
+        lockEvents.add(slot << 2 | (shared ? 1 : 0));
+    }
+
+    /** Called by an op that has just released the lock in {@code slot}, which its thread holds. */
+    public void released(int slot) {
+        lockEvents.add(slot << 2 | 2);
+    }
+
+    /** What the step just run took and released, in order; valid until the next step. */
+    IntArrayList lockEvents() {
+        return lockEvents;
+    }
+
     /** Called by an op that has just observed something that must never happen. */
     public void violate(String kind, String message) {
         if (violation == null) {
@@ -148,6 +170,7 @@ public final class Memory {
     void beginStep() {
         reads.clear();
         writes.clear();
+        lockEvents.clear();
         violation = null;
         inStep = true;
     }

@@ -14,6 +14,8 @@ final class PathNode {
     Op op; // next step; null when finished or failed
     Violation failure; // set when the thread's code failed at this point
     String[] frames; // the code location of the next step, only when traced
+    /** The locks the thread holds here ({@link Lockset}); set when an execution first reaches the node. */
+    int[] held;
 
     private long[] keys = new long[0];
     private PathNode[] kids = new PathNode[0];

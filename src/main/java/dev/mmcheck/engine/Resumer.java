@@ -42,6 +42,7 @@ final class Resumer implements Steps {
 
     PathNode root() {
         PathNode root = new PathNode(null, 0);
+        root.held = Lockset.EMPTY;
         fill(root);
         return root;
     }

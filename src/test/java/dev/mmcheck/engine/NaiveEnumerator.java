@@ -116,7 +116,11 @@ final class NaiveEnumerator {
             return false;
         }
         Instr in = code.get(pc[t]);
-        return in.kind() != Kind.LOCK || mem[p.lockSlot(in.a())] == 0;
+        return switch (in.kind()) {
+            case LOCK -> mem[p.lockSlot(in.a())] == 0;
+            case READ_LOCK -> (mem[p.lockSlot(in.a())] & 1) == 0;
+            default -> true;
+        };
     }
 
     private void dfs(long[] mem, int[] pc, long[] regs, int last, int preemptions, int depth) {
@@ -159,6 +163,8 @@ final class NaiveEnumerator {
                 case WRITE_INC -> m[p.varSlot(in.a())] = r[base + (int) in.b()] + 1;
                 case LOCK -> m[p.lockSlot(in.a())] = 1;
                 case UNLOCK -> m[p.lockSlot(in.a())] = 0;
+                case READ_LOCK -> m[p.lockSlot(in.a())] += 2;
+                case READ_UNLOCK -> m[p.lockSlot(in.a())] -= 2;
                 case ASSERT -> throw new AssertionError("asserts are not steps");
             }
             c[t]++;

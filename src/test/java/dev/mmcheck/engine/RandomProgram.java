@@ -67,6 +67,10 @@ record RandomProgram(
         LOCK,
         /** unlock L[a] */
         UNLOCK,
+        /** lock L[a] shared (waits while it is held, not shared) */
+        READ_LOCK,
+        /** unlock L[a] held shared */
+        READ_UNLOCK,
         /** fail("ASSERT") when reg[a] == b; not a step */
         ASSERT
     }
@@ -84,6 +88,8 @@ record RandomProgram(
                 case WRITE_INC -> "x" + a + "=r" + b + "+1";
                 case LOCK -> "lock L" + a;
                 case UNLOCK -> "unlock L" + a;
+                case READ_LOCK -> "read_lock L" + a;
+                case READ_UNLOCK -> "read_unlock L" + a;
                 case ASSERT -> "assert r" + a + "!=" + b;
             };
         }
@@ -168,6 +174,8 @@ record RandomProgram(
                     case WRITE_INC -> s.step(Toy.write(varSlot(in.a()), regs[(int) in.b()] + 1));
                     case LOCK -> s.step(Toy.lock(lockSlot(in.a())));
                     case UNLOCK -> s.step(Toy.unlock(lockSlot(in.a())));
+                    case READ_LOCK -> s.step(Toy.readLock(lockSlot(in.a())));
+                    case READ_UNLOCK -> s.step(Toy.readUnlock(lockSlot(in.a())));
                     case ASSERT -> {
                         if (regs[in.a()] == in.b()) {
                             s.fail(ASSERT, "T" + s.self() + ": r" + in.a() + " == " + in.b());
@@ -197,23 +205,23 @@ record RandomProgram(
 
     // ------------------------------------------------------------------ generation
 
-    /** A thread before it is laid out: plain ops, and locks (taken in order) around ops[from, to). */
-    private record Plan(List<Instr> ops, int from, int to, List<Integer> lockOrder) {
+    /** A thread before it is laid out: plain ops, and locks (taken in order, shared or not) around ops[from, to). */
+    private record Plan(List<Instr> ops, int from, int to, List<Integer> lockOrder, boolean shared) {
         int steps() {
             return (int) ops.stream().filter(Instr::isStep).count() + 2 * lockOrder.size();
         }
 
         Plan withLocks(List<Integer> order) {
-            return new Plan(ops, from, to, order);
+            return new Plan(ops, from, to, order, false);
         }
 
         Plan dropLast() {
             if (ops.size() > 1) {
                 List<Instr> fewer = ops.subList(0, ops.size() - 1);
-                return new Plan(fewer, Math.min(from, fewer.size()), Math.min(to, fewer.size()), lockOrder);
+                return new Plan(fewer, Math.min(from, fewer.size()), Math.min(to, fewer.size()), lockOrder, shared);
             }
             if (!lockOrder.isEmpty()) {
-                return new Plan(ops, from, to, lockOrder.subList(0, lockOrder.size() - 1));
+                return new Plan(ops, from, to, lockOrder.subList(0, lockOrder.size() - 1), shared);
             }
             return this;
         }
@@ -221,11 +229,11 @@ record RandomProgram(
         List<Instr> layOut() {
             List<Instr> code = new ArrayList<>(ops.subList(0, from));
             for (int l : lockOrder) {
-                code.add(new Instr(Kind.LOCK, l, 0));
+                code.add(new Instr(shared ? Kind.READ_LOCK : Kind.LOCK, l, 0));
             }
             code.addAll(ops.subList(from, to));
             for (int i = lockOrder.size() - 1; i >= 0; i--) {
-                code.add(new Instr(Kind.UNLOCK, lockOrder.get(i), 0));
+                code.add(new Instr(shared ? Kind.READ_UNLOCK : Kind.UNLOCK, lockOrder.get(i), 0));
             }
             code.addAll(ops.subList(to, ops.size()));
             return code;
@@ -233,7 +241,7 @@ record RandomProgram(
     }
 
     /**
-     * Programs of 2–4 threads of 1–5 ops over 1–3 variables and 1–2 locks, trimmed (ops dropped
+     * Programs of 2–4 threads of 1–5 ops over 1–3 variables and 1–2 locks (taken exclusive or shared), trimmed (ops dropped
      * from the end of the longest thread) until they have at most {@link #MAX_INTERLEAVINGS}
      * interleavings, so that the naive enumeration stays cheap. Nothing keeps the initial state
      * from failing: a thread may assert before its first step (or have no step at all), and the step
@@ -315,10 +323,12 @@ record RandomProgram(
                         Tuple.of(3, Arbitraries.just(List.of(0, 1))),
                         Tuple.of(3, Arbitraries.just(List.of(1, 0))));
         Arbitrary<Integer> pos = Arbitraries.integers().between(0, maxOps);
-        return Combinators.combine(ops, pos, pos, lockOrder).as((o, p, q, lo) -> {
+        // A third of the threads take their locks shared (readers of a reader-writer lock).
+        Arbitrary<Boolean> shared = Arbitraries.frequencyOf(Tuple.of(2, Arbitraries.just(false)), Tuple.of(1, Arbitraries.just(true)));
+        return Combinators.combine(ops, pos, pos, lockOrder, shared).as((o, p, q, lo, sh) -> {
             int from = Math.min(Math.min(p, q), o.size());
             int to = Math.min(Math.max(p, q), o.size());
-            return new Plan(o, from, to, lo);
+            return new Plan(o, from, to, lo, sh);
         });
     }
 

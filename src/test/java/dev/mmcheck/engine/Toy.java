@@ -21,15 +21,31 @@ final class Toy {
     static Op lock(int slot) {
         return new Op() {
             public boolean enabled(Memory m) { return m.read(slot) == 0; }
-            public long run(Memory m) { m.write(slot, 1); return 0; }
+            public long run(Memory m) { m.write(slot, 1); m.acquired(slot, false); return 0; }
             public String describe(long r) { return "lock L" + slot; }
         };
     }
 
     static Op unlock(int slot) {
         return new Op() {
-            public long run(Memory m) { m.write(slot, 0); return 0; }
+            public long run(Memory m) { m.write(slot, 0); m.released(slot); return 0; }
             public String describe(long r) { return "unlock L" + slot; }
+        };
+    }
+
+    /** A reader of a reader-writer lock: readers add 2, a writer ({@link #lock}) holds 1. */
+    static Op readLock(int slot) {
+        return new Op() {
+            public boolean enabled(Memory m) { return (m.read(slot) & 1) == 0; }
+            public long run(Memory m) { m.write(slot, m.read(slot) + 2); m.acquired(slot, true); return 0; }
+            public String describe(long r) { return "read_lock L" + slot; }
+        };
+    }
+
+    static Op readUnlock(int slot) {
+        return new Op() {
+            public long run(Memory m) { m.write(slot, m.read(slot) - 2); m.released(slot); return 0; }
+            public String describe(long r) { return "read_unlock L" + slot; }
         };
     }
 }

@@ -41,6 +41,7 @@ public final class RwSemaphore {
         k.lockdep.mightSleep(read);
         k.acquire(read, "down_read(" + name + ")", m -> writer(m.read(slot)) == 0, m -> {
             m.write(slot, m.read(slot) + 1);
+            m.acquired(slot, true);
             return 0;
         }, null);
         k.lockdep.acquired(read);
@@ -54,6 +55,7 @@ public final class RwSemaphore {
                 return 0;
             }
             m.write(slot, v + 1);
+            m.acquired(slot, true);
             return 1;
         }, r -> r == 1 ? "taken" : "busy") == 1;
         if (taken) {
@@ -63,6 +65,7 @@ public final class RwSemaphore {
     }
 
     public void upRead() {
+        boolean mine = k.held().contains(this); // an unbalanced up_read releases someone else's hold
         k.step("up_read(" + name + ")", null, m -> {
             long v = m.read(slot);
             if ((v & 0xffff) == 0) {
@@ -70,6 +73,9 @@ public final class RwSemaphore {
                 return 0;
             }
             m.write(slot, v - 1);
+            if (mine) {
+                m.released(slot);
+            }
             return 0;
         });
         k.lockdep.released(this);
@@ -80,6 +86,7 @@ public final class RwSemaphore {
         long me = k.cpu() + 1;
         k.acquire(write, "down_write(" + name + ")", m -> m.read(slot) == 0, m -> {
             m.write(slot, me << WRITER_SHIFT);
+            m.acquired(slot, false);
             return 0;
         }, null);
         k.lockdep.acquired(write);
@@ -90,6 +97,8 @@ public final class RwSemaphore {
         k.step("up_write(" + name + ")", null, m -> {
             if (writer(m.read(slot)) != me) {
                 m.violate(Kinds.BUG_ON, "up_write(" + name + ") by CPU" + (me - 1) + ", which does not hold it");
+            } else {
+                m.released(slot);
             }
             m.write(slot, 0);
             return 0;

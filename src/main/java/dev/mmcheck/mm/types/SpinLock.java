@@ -42,6 +42,7 @@ public final class SpinLock {
         k.acquire(acquisition, "spin_lock(" + name + ")", m -> m.read(slot) == 0, m -> {
             checkAlive(m);
             m.write(slot, me);
+            m.acquired(slot, false);
             return 0;
         }, null);
         k.lockdep.acquired(acquisition);
@@ -63,6 +64,9 @@ public final class SpinLock {
                         + (owner == 0 ? "it is not held" : "CPU" + (owner - 1) + " holds it"));
             }
             m.write(slot, 0);
+            if (owner == me) {
+                m.released(slot);
+            }
             return 0;
         });
         k.lockdep.released(this);

@@ -1,0 +1,101 @@
+package dev.mmcheck.engine;
+
+import java.util.Arrays;
+
+/**
+ * A set of held locks, as a sorted {@code int[]} of entries {@code slot << 1 | shared}: the locks a
+ * thread holds at some point, or the locks held at every access a thread made to some slot (its
+ * lockset, as in Eraser). Arrays are never changed once made.
+ *
+ * <p>Two holders exclude each other when they hold the same lock and one of them holds it
+ * exclusively: then while one keeps it, the other cannot be inside.
+ */
+final class Lockset {
+    static final int[] EMPTY = new int[0];
+
+    private Lockset() {}
+
+    static int lock(int entry) {
+        return entry >>> 1;
+    }
+
+    static boolean shared(int entry) {
+        return (entry & 1) != 0;
+    }
+
+    static int entry(int slot, boolean shared) {
+        return slot << 1 | (shared ? 1 : 0);
+    }
+
+    /** {@code held} with {@code slot} taken: a new array. */
+    static int[] with(int[] held, int slot, boolean shared) {
+        int[] out = Arrays.copyOf(held, held.length + 1);
+        out[held.length] = entry(slot, shared);
+        Arrays.sort(out);
+        return out;
+    }
+
+    /** {@code held} without {@code slot}, or null if it does not hold it. */
+    static int[] without(int[] held, int slot) {
+        for (int i = 0; i < held.length; i++) {
+            if (lock(held[i]) == slot) {
+                int[] out = new int[held.length - 1];
+                System.arraycopy(held, 0, out, 0, i);
+                System.arraycopy(held, i + 1, out, i, held.length - i - 1);
+                return out;
+            }
+        }
+        return null;
+    }
+
+    /** The entry for {@code slot} in {@code held}, or -1. */
+    static int find(int[] held, int slot) {
+        for (int e : held) {
+            if (lock(e) == slot) {
+                return e;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * What was held at both of two accesses: the locks in both, shared if either held it shared.
+     * Returns {@code a} itself when nothing is lost.
+     */
+    static int[] intersect(int[] a, int[] b) {
+        if (within(a, b)) {
+            return a;
+        }
+        int[] out = new int[a.length];
+        int n = 0;
+        for (int e : a) {
+            int o = find(b, lock(e));
+            if (o >= 0) {
+                out[n++] = shared(e) || shared(o) ? e | 1 : e;
+            }
+        }
+        return n == 0 ? EMPTY : Arrays.copyOf(out, n);
+    }
+
+    /** Whether holding {@code held} keeps every lock of {@code set} at least as strongly. */
+    static boolean within(int[] set, int[] held) {
+        for (int e : set) {
+            int o = find(held, lock(e));
+            if (o < 0 || (!shared(e) && shared(o))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether a thread holding {@code held} keeps out every access made under {@code set}. */
+    static boolean excludes(int[] held, int[] set) {
+        for (int e : set) {
+            int o = find(held, lock(e));
+            if (o >= 0 && !(shared(e) && shared(o))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
