@@ -25,10 +25,8 @@ import java.util.Arrays;
  */
 final class AccessSummary {
     private final int n;
-    // Per thread, a bit per slot. Arrays are replaced, never changed in place.
-    private final long[][] reads;
-    private final long[][] writes;
-    // Per thread, per slot it read (wrote): the locks it held at every such access (Lockset).
+    // Per thread, per slot it read (wrote): the locks it held at every such access (Lockset); null
+    // for a slot it never read (wrote). Arrays are replaced, never changed in place.
     private final int[][][] readLocks;
     private final int[][][] writeLocks;
     private long[] visible = new long[0];
@@ -43,8 +41,6 @@ final class AccessSummary {
 
     AccessSummary(int threads) {
         this.n = threads;
-        this.reads = new long[threads][0];
-        this.writes = new long[threads][0];
         this.readLocks = new int[threads][0][];
         this.writeLocks = new int[threads][0][];
         this.reliedReads = new long[threads][0];
@@ -76,29 +72,27 @@ final class AccessSummary {
      * any of it was new: a slot it had not touched that way, or one it touched with fewer locks.
      */
     boolean learn(int t, Footprint f, int[] held) {
-        if (known(reads[t], readLocks[t], f.reads(), held) && known(writes[t], writeLocks[t], f.writes(), held)) {
+        if (known(readLocks[t], f.reads(), held) && known(writeLocks[t], f.writes(), held)) {
             return false;
         }
         synchronized (this) {
-            if (known(reads[t], readLocks[t], f.reads(), held) && known(writes[t], writeLocks[t], f.writes(), held)) {
+            if (known(readLocks[t], f.reads(), held) && known(writeLocks[t], f.writes(), held)) {
                 return false;
             }
             version++; // odd: changing
             // A decision relied on t never reading (writing) a slot other than as it has, under the locks it did.
             for (int s : f.reads()) {
-                if (!known(reads[t], readLocks[t], s, held) && has(reliedWrites[t], s)) {
+                if (!known(readLocks[t], s, held) && has(reliedWrites[t], s)) {
                     contradicted = true;
                 }
             }
             for (int s : f.writes()) {
-                if (!known(writes[t], writeLocks[t], s, held) && (has(reliedReads[t], s) || has(reliedWrites[t], s))) {
+                if (!known(writeLocks[t], s, held) && (has(reliedReads[t], s) || has(reliedWrites[t], s))) {
                     contradicted = true;
                 }
             }
-            readLocks[t] = withLocks(readLocks[t], reads[t], f.reads(), held);
-            writeLocks[t] = withLocks(writeLocks[t], writes[t], f.writes(), held);
-            reads[t] = with(reads[t], f.reads());
-            writes[t] = with(writes[t], f.writes());
+            readLocks[t] = withLocks(readLocks[t], f.reads(), held);
+            writeLocks[t] = withLocks(writeLocks[t], f.writes(), held);
             version++;
         }
         return true;
@@ -106,20 +100,19 @@ final class AccessSummary {
 
     /** Records slots thread {@code t} read outside a step (its next step's guard), holding {@code held}. */
     void learnReads(int t, IntList slots, int[] held) {
-        long[] r = reads[t];
         int[][] locks = readLocks[t];
         boolean known = true;
         for (int i = 0; i < slots.size() && known; i++) {
-            known = known(r, locks, slots.getInt(i), held);
+            known = known(locks, slots.getInt(i), held);
         }
         if (!known) {
             learn(t, new Footprint(slots.toIntArray(), new int[0]), held);
         }
     }
 
-    private static boolean known(long[] bits, int[][] locks, int[] slots, int[] held) {
+    private static boolean known(int[][] locks, int[] slots, int[] held) {
         for (int s : slots) {
-            if (!known(bits, locks, s, held)) {
+            if (!known(locks, s, held)) {
                 return false;
             }
         }
@@ -127,28 +120,31 @@ final class AccessSummary {
     }
 
     /** Whether an access to {@code s} holding {@code held} is one the summary has: touched, and under no more locks than that. */
-    private static boolean known(long[] bits, int[][] locks, int s, int[] held) {
-        return has(bits, s) && s < locks.length && locks[s] != null && Lockset.within(locks[s], held);
+    private static boolean known(int[][] locks, int s, int[] held) {
+        int[] set = s < locks.length ? locks[s] : null;
+        return set != null && (set.length == 0 || Lockset.within(set, held));
     }
 
+
     /**
-     * Whether holding {@code held} keeps out every access to {@code s} recorded in {@code locks}.
-     * Read without the monitor: an array not yet filled in answers no, which is always sound.
+     * Whether the thread of {@code locks} accessed {@code s} in a way that holding {@code held} does
+     * not keep out: at all, or once without a lock {@code held} excludes it from. Read without the
+     * monitor; {@link #isLocal} rechecks the version afterwards.
      */
-    private static boolean keepsOut(int[] held, int[][] locks, int s) {
+    private static boolean conflicts(int[] held, int[][] locks, int s) {
         int[] set = s < locks.length ? locks[s] : null;
-        return set != null && Lockset.excludes(held, set);
+        return set != null && (set.length == 0 || !Lockset.excludes(held, set));
     }
 
     /** The locksets with an access to each of {@code slots} holding {@code held} added (a new array). */
-    private static int[][] withLocks(int[][] locks, long[] bits, int[] slots, int[] held) {
+    private static int[][] withLocks(int[][] locks, int[] slots, int[] held) {
         int max = locks.length;
         for (int s : slots) {
             max = Math.max(max, s + 1);
         }
         int[][] out = Arrays.copyOf(locks, max);
         for (int s : slots) {
-            out[s] = has(bits, s) && out[s] != null ? Lockset.intersect(out[s], held) : held;
+            out[s] = out[s] != null ? Lockset.intersect(out[s], held) : held;
         }
         return out;
     }
@@ -203,17 +199,15 @@ final class AccessSummary {
             if (u == t || (alive & (1L << u)) == 0) {
                 continue;
             }
-            long[] ur = reads[u];
-            long[] uw = writes[u];
             int[][] url = readLocks[u];
             int[][] uwl = writeLocks[u];
             for (int s : fr) {
-                if (has(uw, s) && !keepsOut(held, uwl, s)) {
+                if (conflicts(held, uwl, s)) {
                     return false;
                 }
             }
             for (int s : fw) {
-                if ((has(uw, s) && !keepsOut(held, uwl, s)) || (has(ur, s) && !keepsOut(held, url, s))) {
+                if (conflicts(held, uwl, s) || conflicts(held, url, s)) {
                     return false;
                 }
             }
