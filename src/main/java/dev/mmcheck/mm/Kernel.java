@@ -28,6 +28,7 @@ import dev.mmcheck.mm.lockdep.Acquisition;
 import dev.mmcheck.mm.lockdep.Lockdep;
 import dev.mmcheck.mm.types.AddressSpace;
 import dev.mmcheck.mm.types.AnonVma;
+import dev.mmcheck.mm.types.PerCpuPages;
 import dev.mmcheck.mm.types.RwSemaphore;
 import dev.mmcheck.mm.types.SpinLock;
 import dev.mmcheck.mm.types.Lru;
@@ -68,6 +69,8 @@ public final class Kernel {
     private final java.util.List<SpinLock> spinLocks = new java.util.ArrayList<>();
     private final java.util.List<RwSemaphore> rwsems = new java.util.ArrayList<>();
     private final Tlb[] tlbs;
+    /** Each CPU's own free pages (the set-up pseudo-CPU's last). */
+    public final PerCpuPages pcp;
     public final Lru lru;
     /** The NR_MLOCK zone counter: +1 on every successful TestSetPageMlocked, -1 on every successful TestClear. */
     public final int nrMlock;
@@ -150,7 +153,11 @@ public final class Kernel {
             tables[id] = new PageTable(this, id, Pgtable.Level.PTE);
         }
         cpuMm = new MmStruct[cpus + 1];
+        pcp = new PerCpuPages(this, cpus + 1);
         memory = new Memory(layout);
+        for (Page p : pages) {
+            memory.write(p.buddy, 1);
+        }
         for (MmStruct mm : mms) {
             memory.write(mm.pgd.allocated, 1);
             memory.write(mm.users, 1);

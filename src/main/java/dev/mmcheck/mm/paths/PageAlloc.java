@@ -8,6 +8,7 @@ import dev.mmcheck.mm.Mirrors;
 import dev.mmcheck.mm.types.Page;
 import dev.mmcheck.mm.types.PageFlags;
 import dev.mmcheck.mm.types.PageTable;
+import dev.mmcheck.mm.types.PerCpuPages;
 import dev.mmcheck.mm.types.Pgtable;
 import dev.mmcheck.mm.types.Tlb;
 
@@ -19,16 +20,32 @@ public final class PageAlloc {
         this.k = k;
     }
 
-    /** alloc_page: the lowest free pfn, with one reference. */
+    /**
+     * alloc_page, order 0, with one reference: from this CPU's own list (rmqueue_pcplist; its lowest
+     * pfn), else the lowest pfn in the buddy lists, else (the kernel drains the lists then) from the
+     * list of the lowest other CPU that has one. So a page freed on one CPU is not handed to another
+     * while that one has other pages: the CPUs' allocations do not depend on each other's frees.
+     */
     @Mirrors(value = "alloc_pages", file = "mm/page_alloc.c", version = "5.12.9")
     public Page allocPage() {
+        int cpu = k.cpu();
         int pfn = (int) k.load("alloc_page()", m -> {
+            int[] lists = k.pcp.lists;
+            long mine = m.read(lists[cpu]);
+            if (mine != 0) {
+                return takeFromList(m, lists[cpu], mine);
+            }
             for (int i = 0; i < k.pageCount(); i++) {
                 Page p = k.page(i);
-                if (m.read(p.allocated) == 0) {
-                    m.write(p.allocated, 1);
-                    m.write(p.refcount, 1);
-                    return i;
+                if (m.read(p.buddy) != 0) {
+                    m.write(p.buddy, 0);
+                    return take(m, p);
+                }
+            }
+            for (int c = 0; c < lists.length; c++) {
+                long other = c == cpu ? 0 : m.read(lists[c]);
+                if (other != 0) {
+                    return takeFromList(m, lists[c], other);
                 }
             }
             return -1;
@@ -39,6 +56,18 @@ public final class PageAlloc {
         return k.page(pfn);
     }
 
+    private int takeFromList(Memory m, int list, long pfns) {
+        int pfn = Long.numberOfTrailingZeros(pfns);
+        m.write(list, pfns & ~(1L << pfn));
+        return take(m, k.page(pfn));
+    }
+
+    private static int take(Memory m, Page p) {
+        m.write(p.allocated, 1);
+        m.write(p.refcount, 1);
+        return p.pfn;
+    }
+
     /**
      * free_unref_page after the last reference went: free_pages_prepare's checks (bad_page with
      * PAGE_FLAGS_CHECK_AT_FREE, <= 5.17), and the rule the kernel relies on without checking it:
@@ -46,6 +75,7 @@ public final class PageAlloc {
      */
     @Mirrors(value = "free_unref_page", file = "mm/page_alloc.c", version = "5.12.9")
     public void freeUnrefPage(Page page) {
+        int list = k.pcp.lists[k.cpu()];
         k.step("free_unref_page(" + page.name() + ")", null, m -> {
             if ((m.read(page.mapping) & Page.MAPPING_ANON) != 0) {
                 m.write(page.mapping, 0); // free_pages_prepare clears an anon page's mapping first
@@ -64,6 +94,11 @@ public final class PageAlloc {
                 }
             }
             m.write(page.allocated, 0);
+            if (page.pfn < PerCpuPages.MAX_PFN) {
+                m.write(list, m.read(list) | 1L << page.pfn); // free_unref_page_commit: onto this CPU's list
+            } else {
+                m.write(page.buddy, 1);
+            }
             m.write(page.flags, 0);
             m.write(page.mapcount, 0);
             m.write(page.mapping, 0);

@@ -29,6 +29,8 @@ public final class Page {
     public final int lru;
     /** 1 while allocated, 0 while on the free lists. */
     public final int allocated;
+    /** 1 while in the buddy allocator's free lists (a free page on a CPU's list is not). */
+    public final int buddy;
     /** page->mlock_count (5.18+, overlaying lru.prev while on the unevictable list): how many VM_LOCKED vmas mlocked it. */
     public final int mlockCount;
     private final Acquisition lockIt;
@@ -46,6 +48,7 @@ public final class Page {
         this.privateSlot = k.layout.alloc(n + ".private");
         this.lru = k.layout.alloc(n + ".lru");
         this.allocated = k.layout.alloc(n + ".allocated");
+        this.buddy = k.layout.alloc(n + ".buddy");
         this.mlockCount = k.layout.alloc(n + ".mlock_count");
         this.lockIt = new Acquisition(this, toString(), LockClass.PAGE_LOCK, Mode.EXCLUSIVE, false);
         this.tryIt = new Acquisition(this, toString(), LockClass.PAGE_LOCK, Mode.EXCLUSIVE, true);
