@@ -123,9 +123,9 @@ final class Execution {
         last = t;
         PathNode node = nodes[t];
         mem.beginStep();
-        if (summary != null) {
-            node.op.enabled(mem); // what made the step possible is part of what it read
-        }
+        // What made the step possible is part of what it read: a step that could change whether it
+        // can run does not commute with it (sleep sets need this as much as local steps).
+        node.op.enabled(mem);
         long r = node.op.run(mem);
         lastResult = r;
         lastFootprint = mem.footprint();

@@ -119,6 +119,7 @@ final class NaiveEnumerator {
         return switch (in.kind()) {
             case LOCK -> mem[p.lockSlot(in.a())] == 0;
             case READ_LOCK -> (mem[p.lockSlot(in.a())] & 1) == 0;
+            case AWAIT -> mem[p.varSlot(in.a())] == in.b();
             default -> true;
         };
     }
@@ -165,6 +166,7 @@ final class NaiveEnumerator {
                 case UNLOCK -> m[p.lockSlot(in.a())] = 0;
                 case READ_LOCK -> m[p.lockSlot(in.a())] += 2;
                 case READ_UNLOCK -> m[p.lockSlot(in.a())] -= 2;
+                case AWAIT -> { }
                 case ASSERT -> throw new AssertionError("asserts are not steps");
             }
             c[t]++;

@@ -71,6 +71,8 @@ record RandomProgram(
         READ_LOCK,
         /** unlock L[a] held shared */
         READ_UNLOCK,
+        /** wait until x[a] == b, touching nothing (a step whose guard reads what its effect does not) */
+        AWAIT,
         /** fail("ASSERT") when reg[a] == b; not a step */
         ASSERT
     }
@@ -90,6 +92,7 @@ record RandomProgram(
                 case UNLOCK -> "unlock L" + a;
                 case READ_LOCK -> "read_lock L" + a;
                 case READ_UNLOCK -> "read_unlock L" + a;
+                case AWAIT -> "await x" + a + "==" + b;
                 case ASSERT -> "assert r" + a + "!=" + b;
             };
         }
@@ -176,6 +179,7 @@ record RandomProgram(
                     case UNLOCK -> s.step(Toy.unlock(lockSlot(in.a())));
                     case READ_LOCK -> s.step(Toy.readLock(lockSlot(in.a())));
                     case READ_UNLOCK -> s.step(Toy.readUnlock(lockSlot(in.a())));
+                    case AWAIT -> s.step(Toy.await(varSlot(in.a()), in.b()));
                     case ASSERT -> {
                         if (regs[in.a()] == in.b()) {
                             s.fail(ASSERT, "T" + s.self() + ": r" + in.a() + " == " + in.b());
@@ -339,7 +343,9 @@ record RandomProgram(
         Arbitrary<Instr> writeConst = Combinators.combine(var, Arbitraries.longs().between(0, 2))
                 .as((v, c) -> new Instr(Kind.WRITE_CONST, v, c));
         Arbitrary<Instr> writeInc = Combinators.combine(var, reg).as((v, r) -> new Instr(Kind.WRITE_INC, v, r));
-        return Arbitraries.frequencyOf(Tuple.of(4, read), Tuple.of(3, writeConst), Tuple.of(3, writeInc));
+        Arbitrary<Instr> await = Combinators.combine(var, Arbitraries.longs().between(0, 2))
+                .as((v, c) -> new Instr(Kind.AWAIT, v, c));
+        return Arbitraries.frequencyOf(Tuple.of(4, read), Tuple.of(3, writeConst), Tuple.of(3, writeInc), Tuple.of(1, await));
     }
 
     private static Arbitrary<Instr> assertion() {

@@ -399,6 +399,25 @@ class ReductionSoundnessTest {
         }
     }
 
+    /**
+     * A step's guard is part of what it reads. T1 waits until x0 == 0, then sets x1; T0 sets x0.
+     * After T0 first (T1 then waits for ever), T1 first must still be explored with T0 after it:
+     * a sleep set that took T1's wait (which touches nothing once it runs) for independent of T0's
+     * write would put T0 to sleep and lose the final state x0 = 1, x1 = 1.
+     */
+    @Example
+    void aGuardIsPartOfWhatAStepReads() {
+        RandomProgram p = new RandomProgram(2, 0, List.of(0L, 0L), List.of(
+                        List.of(new Instr(Kind.WRITE_CONST, 0, 1)),
+                        List.of(new Instr(Kind.AWAIT, 0, 0), new Instr(Kind.WRITE_CONST, 1, 1))),
+                List.of(), List.of());
+        NaiveEnumerator.Outcome naive = NaiveEnumerator.enumerate(p);
+        assertThat(naive.finals().keySet()).containsExactly(List.of(1L, 1L));
+        for (Options o : List.of(EXHAUSTIVE, NO_LOCAL, NO_CACHE, NO_SLEEP, LOCAL_ONLY)) {
+            assertThat(explore(p, p.compile(), o.withStopAtFirst(false)).finals()).as("%s", o).isEqualTo(naive.finals().keySet());
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     record Run(Result result, Set<List<Long>> finals) {}

@@ -48,4 +48,13 @@ final class Toy {
             public String describe(long r) { return "read_unlock L" + slot; }
         };
     }
+
+    /** Waits until the slot holds {@code v}; the step itself touches nothing. */
+    static Op await(int slot, long v) {
+        return new Op() {
+            public boolean enabled(Memory m) { return m.read(slot) == v; }
+            public long run(Memory m) { return 0; }
+            public String describe(long r) { return "await x" + slot + " == " + v; }
+        };
+    }
 }
