@@ -61,7 +61,7 @@ public final class FinalState {
             }
         }
         for (RwSemaphore l : k.rwsems()) {
-            if (m.peek(l.slot) != 0) {
+            if (l.isHeld(m)) {
                 lines.add("held " + l.name);
             }
         }

@@ -82,7 +82,7 @@ public final class Invariants {
             }
         }
         for (RwSemaphore l : k.rwsems()) {
-            if (m.peek(l.slot) != 0) {
+            if (l.isHeld(m)) {
                 return new Violation(Kinds.LOCK_LEAK, l.name + " is still held after every CPU finished");
             }
         }
