@@ -9,8 +9,9 @@ import java.util.Arrays;
  *
  * <p>A step is local when no other thread unfinished writes what the step reads or touches what it
  * writes, except under a lock the step's thread holds and excludes it from (then it cannot, for as
- * long as this thread does not move), and no step check reads what it writes. A local step commutes with everything the other
- * threads can still do and changes nothing a check sees, so {the step} is a persistent set: the
+ * long as this thread does not move), and no step check reads what it writes. A local step
+ * commutes with everything the other threads can still do and changes nothing a check sees, so
+ * {the step} is a persistent set: the
  * explorer takes it without trying the other threads from that state (Godefroid's persistent sets,
  * with the visibility proviso; the state graph has no cycles, so no step is ignored for ever).
  *
@@ -30,8 +31,9 @@ final class AccessSummary {
     private final int[][][] readLocks;
     private final int[][][] writeLocks;
     private long[] visible = new long[0];
-    // Per thread: slots local steps of other threads read (this thread must never write them) and
-    // wrote (it must never touch them); and slots local steps wrote (no check may read them).
+    // Per thread: slots local steps of other threads read (this thread must never write them other
+    // than it has, under the locks it did) and wrote (it must never touch them other than it has);
+    // and slots local steps wrote (no check may read them).
     private final long[][] reliedReads;
     private final long[][] reliedWrites;
     private long[] reliedVisible = new long[0];
