@@ -89,8 +89,19 @@ final class Execution {
         }
         mem.beginGuard();
         boolean e = op.enabled(mem);
-        summary.learnReads(t, mem.guardReads(), nodes[t].held);
+        summary.learnReads(t, mem.guardReads(), guardHeld(nodes[t]));
         return e;
+    }
+
+    /** The locks a guard's reads are made under: those held, and the lock the step takes when the guard lets it. */
+    private static int[] guardHeld(PathNode node) {
+        int[] g = node.guardHeld;
+        if (g == null) {
+            int lock = node.op.guardLock();
+            g = lock < 0 || Lockset.find(node.held, lock) >= 0 ? node.held : Lockset.with(node.held, lock, node.op.guardLockShared());
+            node.guardHeld = g;
+        }
+        return g;
     }
 
     /** Whether running {@code t} now would preempt the thread that ran last. */
@@ -129,16 +140,22 @@ final class Execution {
         long r = node.op.run(mem);
         lastResult = r;
         lastFootprint = mem.footprint();
-        if (summary != null) {
-            summary.learn(t, lastFootprint, node.held);
-        }
         Violation v = mem.takeViolation();
+        int[] after = heldAfter(t, node, v != null);
+        if (summary != null) {
+            // A step is made under the locks held before it and those it takes (nobody can be inside them).
+            summary.learn(t, lastFootprint, after == node.held ? after : Lockset.union(node.held, after));
+        }
         if (v != null) {
             // The execution ends at this step: the thread's code is not asked what it would do with the result.
             return v;
         }
         PathNode next = resumers[t].next(node, r);
-        setHeld(t, node, next);
+        if (next.held == null) {
+            next.held = after;
+        } else if (next.held != after && !java.util.Arrays.equals(next.held, after)) {
+            throw lockError(t, node, "holds different locks after the same step with the same result");
+        }
         threadHash ^= Hash.thread(t, node.hash) ^ Hash.thread(t, next.hash);
         nodes[t] = next;
         if (v == null) {
@@ -151,42 +168,50 @@ final class Execution {
     }
 
     /**
-     * Records the locks thread {@code t} holds after its step from {@code node} to {@code next}, and
-     * checks what the step said about locks: a lock is taken only when no other thread holds it in
-     * a way that excludes it, released only by a thread that holds it, and the same step with the
-     * same result always does the same (what a thread holds is part of its history).
+     * The locks thread {@code t} holds after the step it just ran from {@code node}, checking what
+     * the step said about locks: a lock is taken only when no other thread holds it in a way that
+     * excludes it, released only by a thread that holds it, and a step whose guard waits for a lock
+     * takes that lock. (That the same step with the same result always does the same is checked
+     * against the node the step leads to.) A step that broke a rule of the model ({@code broke})
+     * ends the execution; what it says about locks is taken as far as it makes sense.
      */
-    private void setHeld(int t, PathNode node, PathNode next) {
+    private int[] heldAfter(int t, PathNode node, boolean broke) {
         it.unimi.dsi.fastutil.ints.IntArrayList events = mem.lockEvents();
         int[] held = node.held;
+        int guardLock = node.op.guardLock();
+        boolean tookGuardLock = guardLock < 0;
         for (int i = 0; i < events.size(); i++) {
             int ev = events.getInt(i);
             int slot = ev >>> 2;
             if ((ev & 2) != 0) {
-                held = Lockset.without(held, slot);
-                if (held == null) {
+                int[] fewer = Lockset.without(held, slot);
+                if (fewer == null && !broke) {
                     throw lockError(t, node, "released " + mem.layout().name(slot) + ", which it does not hold");
                 }
+                held = fewer == null ? held : fewer;
                 continue;
             }
             boolean shared = (ev & 1) != 0;
             int[] mine = {Lockset.entry(slot, shared)};
             if (Lockset.find(held, slot) >= 0) {
+                if (broke) {
+                    continue;
+                }
                 throw lockError(t, node, "took " + mem.layout().name(slot) + ", which it already holds");
             }
-            for (int u = 0; u < n; u++) {
+            for (int u = 0; u < n && !broke; u++) {
                 if (u != t && Lockset.excludes(nodes[u].held, mine)) {
                     throw lockError(t, node, "took " + mem.layout().name(slot) + " while "
                             + program.threads().get(u).name() + " holds it");
                 }
             }
+            tookGuardLock |= slot == guardLock && shared == node.op.guardLockShared();
             held = Lockset.with(held, slot, shared);
         }
-        if (next.held == null) {
-            next.held = held;
-        } else if (next.held != held && !java.util.Arrays.equals(next.held, held)) {
-            throw lockError(t, node, "holds different locks after the same step with the same result");
+        if (!tookGuardLock && !broke) {
+            throw lockError(t, node, "waited for " + mem.layout().name(guardLock) + " but did not take it");
         }
+        return held;
     }
 
     private ModelError lockError(int t, PathNode node, String what) {

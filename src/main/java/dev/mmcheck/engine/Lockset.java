@@ -48,6 +48,20 @@ final class Lockset {
         return null;
     }
 
+    /** The locks of {@code a} and of {@code b}, exclusive where either has it exclusive. */
+    static int[] union(int[] a, int[] b) {
+        int[] out = a;
+        for (int e : b) {
+            int o = find(out, lock(e));
+            if (o < 0) {
+                out = with(out, lock(e), shared(e));
+            } else if (shared(o) && !shared(e)) {
+                out = with(without(out, lock(e)), lock(e), false);
+            }
+        }
+        return out;
+    }
+
     /** The entry for {@code slot} in {@code held}, or -1. */
     static int find(int[] held, int slot) {
         for (int e : held) {

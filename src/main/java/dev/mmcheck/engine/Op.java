@@ -14,6 +14,21 @@ public interface Op {
         return true;
     }
 
+    /**
+     * For a step that takes a lock whenever its guard lets it run (spin_lock, down_read, ...): the
+     * slot of that lock ({@link Memory#acquired}), else -1. What such a guard reads is then read
+     * only by a step that gets the lock, so a thread holding the lock keeps it out, and that
+     * holder's unlock can be taken alone. The engine checks that the step does take it.
+     */
+    default int guardLock() {
+        return -1;
+    }
+
+    /** Whether {@link #guardLock} is taken shared. */
+    default boolean guardLockShared() {
+        return false;
+    }
+
     /** Performs the step and returns what the thread learns from it. */
     long run(Memory m);
 

@@ -16,6 +16,8 @@ final class PathNode {
     String[] frames; // the code location of the next step, only when traced
     /** The locks the thread holds here ({@link Lockset}); set when an execution first reaches the node. */
     int[] held;
+    /** {@link #held} with the lock the next step's guard waits for ({@link Op#guardLock}); made on first use. */
+    int[] guardHeld;
 
     private long[] keys = new long[0];
     private PathNode[] kids = new PathNode[0];

@@ -45,6 +45,27 @@ public final class KStep implements Op {
         this.context = c;
     }
 
+    /** A blocking spin_lock or rw_semaphore acquisition waits for that lock's slot (the page lock is a flag bit, not one). */
+    @Override
+    public int guardLock() {
+        if (guard == null || acquisition == null) {
+            return -1;
+        }
+        Object lock = acquisition.lock();
+        if (lock instanceof dev.mmcheck.mm.types.SpinLock s) {
+            return s.slot;
+        }
+        if (lock instanceof dev.mmcheck.mm.types.RwSemaphore r) {
+            return r.slot;
+        }
+        return -1;
+    }
+
+    @Override
+    public boolean guardLockShared() {
+        return acquisition != null && acquisition.mode() == dev.mmcheck.mm.lockdep.Mode.READ;
+    }
+
     @Override
     public boolean enabled(Memory m) {
         return guard == null || guard.ok(m);

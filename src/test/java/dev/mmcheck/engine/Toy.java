@@ -21,6 +21,7 @@ final class Toy {
     static Op lock(int slot) {
         return new Op() {
             public boolean enabled(Memory m) { return m.read(slot) == 0; }
+            public int guardLock() { return slot; }
             public long run(Memory m) { m.write(slot, 1); m.acquired(slot, false); return 0; }
             public String describe(long r) { return "lock L" + slot; }
         };
@@ -37,6 +38,8 @@ final class Toy {
     static Op readLock(int slot) {
         return new Op() {
             public boolean enabled(Memory m) { return (m.read(slot) & 1) == 0; }
+            public int guardLock() { return slot; }
+            public boolean guardLockShared() { return true; }
             public long run(Memory m) { m.write(slot, m.read(slot) + 2); m.acquired(slot, true); return 0; }
             public String describe(long r) { return "read_lock L" + slot; }
         };
