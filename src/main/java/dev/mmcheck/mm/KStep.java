@@ -45,7 +45,7 @@ public final class KStep implements Op {
         this.context = c;
     }
 
-    /** A blocking spin_lock or rw_semaphore acquisition waits for that lock's slot (the page lock is a flag bit, not one). */
+    /** A blocking spin_lock, rw_semaphore or page-lock acquisition waits for that lock's slot (the page lock: page->flags). */
     @Override
     public int guardLock() {
         if (guard == null || acquisition == null) {
@@ -57,6 +57,9 @@ public final class KStep implements Op {
         }
         if (lock instanceof dev.mmcheck.mm.types.RwSemaphore r) {
             return r.slot;
+        }
+        if (lock instanceof dev.mmcheck.mm.types.Page p) {
+            return p.flags;
         }
         return -1;
     }

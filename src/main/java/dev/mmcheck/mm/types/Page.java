@@ -94,11 +94,15 @@ public final class Page {
         }, r -> r == 1 ? "was set" : "was clear") == 1;
     }
 
-    /** lock_page: sleeps until PG_locked is clear, then sets it. */
+    /**
+     * lock_page: sleeps until PG_locked is clear, then sets it. The engine knows the page lock by
+     * the slot of page->flags that holds its bit (other bits of that word change without it).
+     */
     public void lock() {
         k.lockdep.mightSleep(lockIt);
         k.acquire(lockIt, "lock_page(" + name() + ")", m -> (m.read(flags) & bit(PageFlags.PG_locked)) == 0, m -> {
             m.write(flags, m.read(flags) | bit(PageFlags.PG_locked));
+            m.acquired(flags, false);
             return 0;
         }, null);
         k.lockdep.acquired(lockIt);
@@ -108,6 +112,9 @@ public final class Page {
         boolean taken = k.acquire(tryIt, "trylock_page(" + name() + ")", null, m -> {
             long f = m.read(flags);
             m.write(flags, f | bit(PageFlags.PG_locked));
+            if ((f & bit(PageFlags.PG_locked)) == 0) {
+                m.acquired(flags, false);
+            }
             return (f >>> PageFlags.PG_locked) & 1;
         }, r -> r == 0 ? "locked" : "busy") == 0;
         if (taken) {
@@ -117,8 +124,12 @@ public final class Page {
     }
 
     public void unlock() {
+        boolean mine = k.held().contains(this); // unlock_page of a page another CPU locked (a bug) releases nothing of ours
         k.step("unlock_page(" + name() + ")", null, m -> {
             m.write(flags, m.read(flags) & ~bit(PageFlags.PG_locked));
+            if (mine) {
+                m.released(flags);
+            }
             return 0;
         });
         k.lockdep.released(this);
