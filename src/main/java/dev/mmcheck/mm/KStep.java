@@ -3,6 +3,7 @@ package dev.mmcheck.mm;
 import dev.mmcheck.engine.Memory;
 import dev.mmcheck.engine.Op;
 import dev.mmcheck.mm.lockdep.Acquisition;
+import dev.mmcheck.mm.lockdep.Mode;
 import dev.mmcheck.mm.lockdep.StepContext;
 import java.util.function.LongFunction;
 
@@ -45,28 +46,15 @@ public final class KStep implements Op {
         this.context = c;
     }
 
-    /** A blocking spin_lock, rw_semaphore or page-lock acquisition waits for that lock's slot (the page lock: page->flags). */
+    /** A blocking lock step (spin_lock, down_read, down_write, lock_page) waits for the lock it takes. */
     @Override
     public int guardLock() {
-        if (guard == null || acquisition == null) {
-            return -1;
-        }
-        Object lock = acquisition.lock();
-        if (lock instanceof dev.mmcheck.mm.types.SpinLock s) {
-            return s.slot;
-        }
-        if (lock instanceof dev.mmcheck.mm.types.RwSemaphore r) {
-            return r.slot;
-        }
-        if (lock instanceof dev.mmcheck.mm.types.Page p) {
-            return p.flags;
-        }
-        return -1;
+        return guard == null || acquisition == null ? -1 : acquisition.slot();
     }
 
     @Override
     public boolean guardLockShared() {
-        return acquisition != null && acquisition.mode() == dev.mmcheck.mm.lockdep.Mode.READ;
+        return acquisition != null && acquisition.mode() == Mode.READ;
     }
 
     @Override

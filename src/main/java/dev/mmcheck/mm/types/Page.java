@@ -50,8 +50,8 @@ public final class Page {
         this.allocated = k.layout.alloc(n + ".allocated");
         this.buddy = k.layout.alloc(n + ".buddy");
         this.mlockCount = k.layout.alloc(n + ".mlock_count");
-        this.lockIt = new Acquisition(this, toString(), LockClass.PAGE_LOCK, Mode.EXCLUSIVE, false);
-        this.tryIt = new Acquisition(this, toString(), LockClass.PAGE_LOCK, Mode.EXCLUSIVE, true);
+        this.lockIt = new Acquisition(this, toString(), LockClass.PAGE_LOCK, Mode.EXCLUSIVE, false, flags);
+        this.tryIt = new Acquisition(this, toString(), LockClass.PAGE_LOCK, Mode.EXCLUSIVE, true, flags);
     }
 
     public String name() {

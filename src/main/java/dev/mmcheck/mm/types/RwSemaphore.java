@@ -41,9 +41,9 @@ public final class RwSemaphore {
         }
         k.register(this);
         this.cls = cls;
-        this.read = new Acquisition(this, name, cls, Mode.READ, false);
-        this.readTry = new Acquisition(this, name, cls, Mode.READ, true);
-        this.write = new Acquisition(this, name, cls, Mode.WRITE, false);
+        this.read = new Acquisition(this, name, cls, Mode.READ, false, slot);
+        this.readTry = new Acquisition(this, name, cls, Mode.READ, true, slot);
+        this.write = new Acquisition(this, name, cls, Mode.WRITE, false, slot);
     }
 
     public void downRead() {

@@ -34,7 +34,7 @@ public final class SpinLock {
         k.register(this);
         this.aliveSlot = aliveSlot;
         this.cls = cls;
-        this.acquisition = new Acquisition(this, name, cls, Mode.EXCLUSIVE, false);
+        this.acquisition = new Acquisition(this, name, cls, Mode.EXCLUSIVE, false, slot);
     }
 
     public void lock() {
