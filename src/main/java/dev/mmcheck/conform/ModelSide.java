@@ -222,7 +222,7 @@ final class ModelSide implements Timeline.Listener {
             return new PageView(index, true, id, false, false, PageKind.ZERO);
         }
         Page page = k.page(Pgtable.pfn(pte));
-        long flags = m.peek(page.flags);
+        long flags = page.peekFlags(m);
         boolean anon = (m.peek(page.mapping) & Page.MAPPING_ANON) != 0;
         return new PageView(index, true, id, (flags & PageFlags.bit(PageFlags.PG_mlocked)) != 0,
                 (flags & PageFlags.bit(PageFlags.PG_unevictable)) != 0, anon ? PageKind.ANON : PageKind.FILE);

@@ -16,6 +16,19 @@ public final class Layout {
         return names.size() - 1;
     }
 
+    /**
+     * A word whose bits are kept one per slot, from the returned slot on, in the order of
+     * {@code bits} (their names). Steps that touch different bits of it then commute, as atomic
+     * bit operations on one word do; {@link Memory#readBits} and {@link Memory#writeBits} use it.
+     */
+    public synchronized int allocBits(String name, String... bits) {
+        int base = names.size();
+        for (String b : bits) {
+            names.add(name + "." + b);
+        }
+        return base;
+    }
+
     public synchronized int size() {
         return names.size();
     }

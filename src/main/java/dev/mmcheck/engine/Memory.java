@@ -72,6 +72,41 @@ public final class Memory {
     }
 
     /**
+     * The bits of {@code mask} of a word kept one bit per slot from {@code base}
+     * ({@link Layout#allocBits}); only those bits are read.
+     */
+    public long readBits(int base, long mask) {
+        long v = 0;
+        for (long b = mask; b != 0; b &= b - 1) {
+            int i = Long.numberOfTrailingZeros(b);
+            if (read(base + i) != 0) {
+                v |= 1L << i;
+            }
+        }
+        return v;
+    }
+
+    /** Sets the bits of {@code mask} of a word kept one bit per slot to those of {@code value}; only they are written. */
+    public void writeBits(int base, long mask, long value) {
+        for (long b = mask; b != 0; b &= b - 1) {
+            int i = Long.numberOfTrailingZeros(b);
+            write(base + i, (value >>> i) & 1);
+        }
+    }
+
+    /** {@link #readBits} as {@link #peek} reads. */
+    public long peekBits(int base, long mask) {
+        long v = 0;
+        for (long b = mask; b != 0; b &= b - 1) {
+            int i = Long.numberOfTrailingZeros(b);
+            if (peek(base + i) != 0) {
+                v |= 1L << i;
+            }
+        }
+        return v;
+    }
+
+    /**
      * Reads without counting as a step's access, for checks that are not part of any step. Inside
      * a step it is a read like any other: what the step does may depend on it.
      */

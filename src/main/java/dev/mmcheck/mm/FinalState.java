@@ -50,7 +50,7 @@ public final class FinalState {
             String what = (mapping & Page.MAPPING_FILE) != 0
                     ? "file page " + k.mappingName(mapping) + "[" + m.peek(p.index) + "]"
                     : (mapping & Page.MAPPING_ANON) != 0 ? "anon page" : "page (no mapping)";
-            long flags = m.peek(p.flags) & SHOWN_FLAGS;
+            long flags = p.peekFlags(m) & SHOWN_FLAGS;
             boolean onLru = (flags & PageFlags.bit(PageFlags.PG_lru)) != 0;
             lines.add(what + " mapped by " + mappedBy.getOrDefault(pfn, List.of()) + " mapcount " + m.peek(p.mapcount)
                     + " flags " + PageFlags.names(flags) + (onLru ? " on " + Lru.name(m.peek(p.lru)) : ""));

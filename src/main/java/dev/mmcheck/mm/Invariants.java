@@ -50,7 +50,7 @@ public final class Invariants {
             if (m.peek(p.allocated) == 0 || lockedMapped.get(pfn)) {
                 continue;
             }
-            long f = m.peek(p.flags);
+            long f = p.peekFlags(m);
             boolean mlocked = (f & PageFlags.bit(PageFlags.PG_mlocked)) != 0;
             boolean unevictable = (f & PageFlags.bit(PageFlags.PG_lru)) != 0 && m.peek(p.lru) == dev.mmcheck.mm.types.Lru.UNEVICTABLE;
             if (mlocked || unevictable) {
@@ -66,7 +66,7 @@ public final class Invariants {
         long count = 0;
         for (int pfn = 0; pfn < k.pageCount(); pfn++) {
             Page p = k.page(pfn);
-            if (m.peek(p.allocated) != 0 && (m.peek(p.flags) & PageFlags.bit(PageFlags.PG_mlocked)) != 0) {
+            if (m.peek(p.allocated) != 0 && (p.peekFlags(m) & PageFlags.bit(PageFlags.PG_mlocked)) != 0) {
                 count++;
             }
         }
@@ -88,7 +88,7 @@ public final class Invariants {
         }
         for (int pfn = 0; pfn < k.pageCount(); pfn++) {
             Page p = k.page(pfn);
-            if (m.peek(p.allocated) != 0 && (m.peek(p.flags) & PageFlags.bit(PageFlags.PG_locked)) != 0) {
+            if (m.peek(p.allocated) != 0 && (p.peekFlags(m) & PageFlags.bit(PageFlags.PG_locked)) != 0) {
                 return new Violation(Kinds.LOCK_LEAK, "the page lock of pfn " + pfn + " is still held after every CPU finished");
             }
         }

@@ -43,6 +43,52 @@ class TextbookTest {
                 .isGreaterThan(r.stats().states());
     }
 
+    /** Two threads set and test each their own bit of one word, kept bit per slot or as one slot. */
+    static Program bitsOfOneWord(boolean bitPerSlot) {
+        Layout layout = new Layout();
+        int word = bitPerSlot ? layout.allocBits("word", "a", "b") : layout.alloc("word");
+        ThreadSpec.Body[] bodies = new ThreadSpec.Body[2];
+        for (int i = 0; i < 2; i++) {
+            long bit = 1L << i;
+            bodies[i] = s -> {
+                s.step(op(m -> {
+                    if (bitPerSlot) {
+                        m.writeBits(word, bit, bit);
+                    } else {
+                        m.write(word, m.read(word) | bit);
+                    }
+                    return 0;
+                }));
+                s.step(op(m -> bitPerSlot ? m.readBits(word, bit) : m.read(word) & bit));
+            };
+        }
+        Program.Check both = m -> (bitPerSlot ? m.peekBits(word, 3) : m.peek(word)) == 3 ? null : new Violation("LOST_BIT", "a bit was lost");
+        return new Program(new Memory(layout), List.of(new ThreadSpec("A", bodies[0]), new ThreadSpec("B", bodies[1])), List.of(), List.of(both));
+    }
+
+    private static Op op(java.util.function.ToLongFunction<Memory> f) {
+        return new Op() {
+            public long run(Memory m) {
+                return f.applyAsLong(m);
+            }
+
+            public String describe(long result) {
+                return "bits";
+            }
+        };
+    }
+
+    @Test
+    void stepsOnDifferentBitsOfAWordCommute() {
+        Options noLocal = Options.exhaustive().withLocalSteps(false);
+        Result bits = new Explorer(bitsOfOneWord(true), noLocal).run();
+        Result word = new Explorer(bitsOfOneWord(false), noLocal).run();
+        assertThat(bits.verdict()).isEqualTo(Verdict.VERIFIED);
+        assertThat(word.verdict()).isEqualTo(Verdict.VERIFIED);
+        assertThat(bits.stats().executions()).isEqualTo(1);
+        assertThat(word.stats().executions()).isGreaterThan(1);
+    }
+
     @Test
     void abbaDeadlockIsFound() {
         Layout layout = new Layout();

@@ -82,7 +82,7 @@ public final class Filemap {
             m.write(page.refcount, m.read(page.refcount) + 1);
             m.write(page.mapping, fileTag(mapping));
             m.write(page.index, index);
-            m.write(page.flags, m.read(page.flags) | PageFlags.bit(PageFlags.PG_uptodate));
+            page.set(m, PageFlags.bit(PageFlags.PG_uptodate));
             return 1;
         }, r -> r == 1 ? "added" : "-EEXIST") == 1;
         if (added) {

@@ -75,8 +75,9 @@ public final class Migrate {
         k.step("newpage->index = page->index; newpage->mapping = page->mapping", null, m -> {
             m.write(newpage.index, m.read(page.index));
             m.write(newpage.mapping, m.read(page.mapping));
-            long swapBacked = m.read(page.flags) & PageFlags.bit(PageFlags.PG_swapbacked);
-            m.write(newpage.flags, m.read(newpage.flags) | swapBacked);
+            if (page.test(m, PageFlags.PG_swapbacked)) {
+                newpage.set(m, PageFlags.bit(PageFlags.PG_swapbacked));
+            }
             return 0;
         });
         int rc = migratePageMoveMapping(newpage, page);
@@ -127,8 +128,10 @@ public final class Migrate {
     @Mirrors(value = "migrate_page_copy", file = "mm/migrate.c", version = "3.16")
     void migratePageCopy(Page newpage, Page page) {
         k.step("migrate_page_copy(" + page.name() + " -> " + newpage.name() + ")", null, m -> {
-            long f = m.read(page.flags);
-            long nf = m.read(newpage.flags) | (f & (PageFlags.bit(PageFlags.PG_uptodate) | PageFlags.bit(PageFlags.PG_dirty)));
+            long copied = PageFlags.bit(PageFlags.PG_uptodate) | PageFlags.bit(PageFlags.PG_dirty)
+                    | PageFlags.bit(PageFlags.PG_active) | PageFlags.bit(PageFlags.PG_unevictable);
+            long f = page.flags(m, copied);
+            long nf = newpage.flags(m, copied) | (f & (PageFlags.bit(PageFlags.PG_uptodate) | PageFlags.bit(PageFlags.PG_dirty)));
             if ((f & PageFlags.bit(PageFlags.PG_active)) != 0) {
                 f &= ~PageFlags.bit(PageFlags.PG_active);
                 nf |= PageFlags.bit(PageFlags.PG_active);
@@ -136,8 +139,8 @@ public final class Migrate {
                 f &= ~PageFlags.bit(PageFlags.PG_unevictable);
                 nf |= PageFlags.bit(PageFlags.PG_unevictable);
             }
-            m.write(page.flags, f & ~PageFlags.bit(PageFlags.PG_dirty));
-            m.write(newpage.flags, nf);
+            page.write(m, copied, f & ~PageFlags.bit(PageFlags.PG_dirty));
+            newpage.write(m, copied, nf);
             return 0;
         });
         mlockMigratePage(newpage, page);
@@ -147,10 +150,9 @@ public final class Migrate {
     @Mirrors(value = "mlock_migrate_page", file = "mm/internal.h", version = "3.16")
     void mlockMigratePage(Page newpage, Page page) {
         k.step("if (TestClearPageMlocked(" + page.name() + ")) SetPageMlocked(" + newpage.name() + ")", null, m -> {
-            long f = m.read(page.flags);
-            if ((f & PageFlags.bit(PageFlags.PG_mlocked)) != 0) {
-                m.write(page.flags, f & ~PageFlags.bit(PageFlags.PG_mlocked));
-                m.write(newpage.flags, m.read(newpage.flags) | PageFlags.bit(PageFlags.PG_mlocked));
+            if (page.test(m, PageFlags.PG_mlocked)) {
+                page.clear(m, PageFlags.bit(PageFlags.PG_mlocked));
+                newpage.set(m, PageFlags.bit(PageFlags.PG_mlocked));
             }
             return 0;
         });

@@ -31,11 +31,10 @@ public final class Mlock {
     /** TestSetPageMlocked, counting NR_MLOCK; returns the old bit. */
     private boolean testSetPageMlocked(Page page) {
         return k.load("TestSetPageMlocked(" + page.name() + ")", m -> {
-            long f = m.read(page.flags);
-            if ((f & PageFlags.bit(PageFlags.PG_mlocked)) != 0) {
+            if (page.test(m, PageFlags.PG_mlocked)) {
                 return 1;
             }
-            m.write(page.flags, f | PageFlags.bit(PageFlags.PG_mlocked));
+            page.set(m, PageFlags.bit(PageFlags.PG_mlocked));
             m.write(k.nrMlock, m.read(k.nrMlock) + 1);
             return 0;
         }, r -> r == 1 ? "was set" : "was clear: NR_MLOCK++") == 1;
@@ -44,11 +43,10 @@ public final class Mlock {
     /** TestClearPageMlocked, counting NR_MLOCK; returns the old bit. */
     boolean testClearPageMlocked(Page page) {
         return k.load("TestClearPageMlocked(" + page.name() + ")", m -> {
-            long f = m.read(page.flags);
-            if ((f & PageFlags.bit(PageFlags.PG_mlocked)) == 0) {
+            if (!page.test(m, PageFlags.PG_mlocked)) {
                 return 0;
             }
-            m.write(page.flags, f & ~PageFlags.bit(PageFlags.PG_mlocked));
+            page.clear(m, PageFlags.bit(PageFlags.PG_mlocked));
             m.write(k.nrMlock, m.read(k.nrMlock) - 1);
             return 1;
         }, r -> r == 1 ? "was set: NR_MLOCK--" : "was clear") == 1;
@@ -106,14 +104,13 @@ public final class Mlock {
     @Mirrors(value = "__munlock_isolate_lru_page", file = "mm/mlock.c", version = "3.16")
     boolean munlockIsolateLruPage(Page page, boolean getpage) {
         return k.load("__munlock_isolate_lru_page(" + page.name() + ")", m -> {
-            long f = m.read(page.flags);
-            if ((f & PageFlags.bit(PageFlags.PG_lru)) == 0) {
+            if (!page.test(m, PageFlags.PG_lru)) {
                 return 0;
             }
             if (getpage) {
                 m.write(page.refcount, m.read(page.refcount) + 1);
             }
-            m.write(page.flags, f & ~PageFlags.bit(PageFlags.PG_lru));
+            page.clear(m, PageFlags.bit(PageFlags.PG_lru));
             m.write(page.lru, Lru.NONE);
             return 1;
         }, r -> r == 1 ? "isolated" : "not on an LRU") == 1;
@@ -276,14 +273,14 @@ public final class Mlock {
         testSetPageMlocked(page);
         k.lru.lruLock.lock();
         k.step("__mlock_folio(" + page.name() + ")", null, m -> {
-            long f = m.read(page.flags);
+            long f = page.flags(m, PageFlags.ALL);
             if ((f & PageFlags.bit(PageFlags.PG_lru)) == 0) {
                 return 0; // nothing more we can do while it's off LRU
             }
             boolean mlocked = (f & PageFlags.bit(PageFlags.PG_mlocked)) != 0;
             if (!mlocked) {
                 if ((f & PageFlags.bit(PageFlags.PG_unevictable)) != 0) {
-                    m.write(page.flags, f & ~PageFlags.bit(PageFlags.PG_unevictable));
+                    page.write(m, PageFlags.ALL, f & ~PageFlags.bit(PageFlags.PG_unevictable));
                     m.write(page.lru, evictableList(f));
                 }
                 return 0;
@@ -292,7 +289,7 @@ public final class Mlock {
                 m.write(page.mlockCount, m.read(page.mlockCount) + 1);
                 return 0;
             }
-            m.write(page.flags, (f & ~PageFlags.bit(PageFlags.PG_active)) | PageFlags.bit(PageFlags.PG_unevictable));
+            page.write(m, PageFlags.ALL, (f & ~PageFlags.bit(PageFlags.PG_active)) | PageFlags.bit(PageFlags.PG_unevictable));
             m.write(page.lru, Lru.UNEVICTABLE);
             m.write(page.mlockCount, 1);
             return 0;
@@ -309,13 +306,13 @@ public final class Mlock {
         testSetPageMlocked(page);
         k.lru.lruLock.lock();
         k.step("__mlock_new_folio(" + page.name() + ")", null, m -> {
-            long f = m.read(page.flags);
+            long f = page.flags(m, PageFlags.ALL);
             if ((f & PageFlags.bit(PageFlags.PG_mlocked)) == 0) {
-                m.write(page.flags, f | PageFlags.bit(PageFlags.PG_lru));
+                page.write(m, PageFlags.ALL, f | PageFlags.bit(PageFlags.PG_lru));
                 m.write(page.lru, evictableList(f));
                 return 0;
             }
-            m.write(page.flags, (f & ~PageFlags.bit(PageFlags.PG_active)) | PageFlags.bit(PageFlags.PG_unevictable) | PageFlags.bit(PageFlags.PG_lru));
+            page.write(m, PageFlags.ALL, (f & ~PageFlags.bit(PageFlags.PG_active)) | PageFlags.bit(PageFlags.PG_unevictable) | PageFlags.bit(PageFlags.PG_lru));
             m.write(page.lru, Lru.UNEVICTABLE);
             m.write(page.mlockCount, 1);
             return 0;
@@ -332,7 +329,7 @@ public final class Mlock {
     public void munlockFolio(Page page) {
         k.lru.lruLock.lock();
         k.load("__munlock_folio(" + page.name() + ")", m -> {
-            long f = m.read(page.flags);
+            long f = page.flags(m, PageFlags.ALL);
             boolean isolated = (f & PageFlags.bit(PageFlags.PG_lru)) != 0;
             if (isolated && (f & PageFlags.bit(PageFlags.PG_unevictable)) != 0) {
                 long c = m.read(page.mlockCount);
@@ -346,11 +343,11 @@ public final class Mlock {
             }
             if ((f & PageFlags.bit(PageFlags.PG_mlocked)) != 0) {
                 f &= ~PageFlags.bit(PageFlags.PG_mlocked);
-                m.write(page.flags, f);
+                page.write(m, PageFlags.ALL, f);
                 m.write(k.nrMlock, m.read(k.nrMlock) - 1);
             }
             if (isolated && (f & PageFlags.bit(PageFlags.PG_unevictable)) != 0) {
-                m.write(page.flags, f & ~PageFlags.bit(PageFlags.PG_unevictable));
+                page.write(m, PageFlags.ALL, f & ~PageFlags.bit(PageFlags.PG_unevictable));
                 m.write(page.lru, evictableList(f));
                 m.write(page.mlockCount, 0);
             }

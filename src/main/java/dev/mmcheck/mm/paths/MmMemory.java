@@ -374,7 +374,7 @@ public final class MmMemory {
                 }
                 Page p = k.page((int) cached - 1);
                 int slot = anchor.table().entrySlot(anchor.index() + (int) (index - first));
-                if (m.read(slot) != 0 || m.read(p.refcount) == 0 || (m.read(p.flags) & PageFlags.bit(PageFlags.PG_locked)) != 0) {
+                if (m.read(slot) != 0 || m.read(p.refcount) == 0 || p.test(m, PageFlags.PG_locked)) {
                     continue;
                 }
                 m.write(p.refcount, m.read(p.refcount) + 1);
@@ -578,7 +578,7 @@ public final class MmMemory {
     @Mirrors(value = "migration_entry_wait", file = "mm/migrate.c", version = "3.16")
     void migrationEntryWait(Page page) {
         k.step("wait_on_page_locked(" + page.name() + ")",
-                m -> m.read(page.allocated) == 0 || (m.read(page.flags) & PageFlags.bit(PageFlags.PG_locked)) == 0,
+                m -> m.read(page.allocated) == 0 || !page.test(m, PageFlags.PG_locked),
                 m -> 0);
     }
 

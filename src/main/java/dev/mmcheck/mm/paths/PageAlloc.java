@@ -99,7 +99,7 @@ public final class PageAlloc {
             } else {
                 m.write(page.buddy, 1);
             }
-            m.write(page.flags, 0);
+            page.write(m, PageFlags.ALL, 0);
             m.write(page.mapcount, 0);
             m.write(page.mapping, 0);
             m.write(page.index, 0);
@@ -121,7 +121,7 @@ public final class PageAlloc {
         if (m.read(page.refcount) != 0) {
             return "nonzero _refcount";
         }
-        long flags = m.read(page.flags) & PageFlags.CHECK_AT_FREE;
+        long flags = page.flags(m, PageFlags.CHECK_AT_FREE);
         if (flags != 0) {
             return "PAGE_FLAGS_CHECK_AT_FREE flag(s) set: " + PageFlags.names(flags);
         }

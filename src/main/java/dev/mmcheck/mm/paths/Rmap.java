@@ -153,7 +153,7 @@ public final class Rmap {
     @Mirrors(value = "page_add_new_anon_rmap", file = "mm/rmap.c", version = "5.12.9")
     public void pageAddNewAnonRmap(Page page, Vma vma, long address) {
         k.step("page_add_new_anon_rmap(" + page.name() + ", " + vma.name() + ", " + Pgtable.hex(address) + ")", null, m -> {
-            m.write(page.flags, m.read(page.flags) | PageFlags.bit(PageFlags.PG_swapbacked));
+            page.set(m, PageFlags.bit(PageFlags.PG_swapbacked));
             m.write(page.mapcount, 1);
             m.write(page.mapping, Page.MAPPING_ANON | m.read(vma.anonVma));
             m.write(page.index, linearPageIndex(m.read(vma.start), m.read(vma.pgoff), address));

@@ -43,9 +43,8 @@ public final class Swap {
     void pageCacheRelease(Page page) {
         if (k.has(dev.mmcheck.mm.Patch.FREE_CLEARS_MLOCKED)) {
             k.step("if (folio_test_mlocked) __folio_clear_mlocked(" + page.name() + ")", null, m -> {
-                long f = m.read(page.flags);
-                if ((f & PageFlags.bit(PageFlags.PG_mlocked)) != 0) {
-                    m.write(page.flags, f & ~PageFlags.bit(PageFlags.PG_mlocked));
+                if (page.test(m, PageFlags.PG_mlocked)) {
+                    page.clear(m, PageFlags.bit(PageFlags.PG_mlocked));
                     m.write(k.nrMlock, m.read(k.nrMlock) - 1);
                 }
                 return 0;
@@ -54,8 +53,7 @@ public final class Swap {
         if (page.testFlag(PageFlags.PG_lru)) {
             k.lru.lruLock.lock();
             k.step("del_page_from_lru_list(" + page.name() + ")", null, m -> {
-                m.write(page.flags, m.read(page.flags)
-                        & ~(PageFlags.bit(PageFlags.PG_lru) | PageFlags.bit(PageFlags.PG_active) | PageFlags.bit(PageFlags.PG_unevictable)));
+                page.clear(m, (PageFlags.bit(PageFlags.PG_lru) | PageFlags.bit(PageFlags.PG_active) | PageFlags.bit(PageFlags.PG_unevictable)));
                 m.write(page.lru, Lru.NONE);
                 return 0;
             });
@@ -90,10 +88,9 @@ public final class Swap {
     public void lruCacheAdd(Page page) {
         k.lru.lruLock.lock();
         k.step("add_page_to_lru_list(" + page.name() + ")", null, m -> {
-            long f = m.read(page.flags);
-            boolean swapBacked = (f & PageFlags.bit(PageFlags.PG_swapbacked)) != 0;
-            boolean active = (f & PageFlags.bit(PageFlags.PG_active)) != 0;
-            m.write(page.flags, f | PageFlags.bit(PageFlags.PG_lru));
+            boolean swapBacked = page.test(m, PageFlags.PG_swapbacked);
+            boolean active = page.test(m, PageFlags.PG_active);
+            page.set(m, PageFlags.bit(PageFlags.PG_lru));
             m.write(page.lru, swapBacked ? (active ? Lru.ACTIVE_ANON : Lru.INACTIVE_ANON) : (active ? Lru.ACTIVE_FILE : Lru.INACTIVE_FILE));
             return 0;
         });
@@ -111,7 +108,7 @@ public final class Swap {
                 if (m.read(s.map[i]) == 0 && m.read(s.cache[i]) == 0) {
                     m.write(s.cache[i], page.pfn + 1);
                     m.write(page.refcount, m.read(page.refcount) + 1);
-                    m.write(page.flags, m.read(page.flags) | PageFlags.bit(PageFlags.PG_swapcache) | PageFlags.bit(PageFlags.PG_dirty));
+                    page.set(m, PageFlags.bit(PageFlags.PG_swapcache) | PageFlags.bit(PageFlags.PG_dirty));
                     m.write(page.privateSlot, i);
                     return i;
                 }
@@ -181,7 +178,7 @@ public final class Swap {
         k.step("add_to_swap_cache(" + page.name() + ", swap slot " + slot + ") + swap_readpage", null, m -> {
             m.write(k.swap.cache[slot], page.pfn + 1);
             m.write(page.refcount, m.read(page.refcount) + 1);
-            m.write(page.flags, m.read(page.flags) | PageFlags.bit(PageFlags.PG_swapcache)
+            page.set(m, PageFlags.bit(PageFlags.PG_swapcache)
                     | PageFlags.bit(PageFlags.PG_swapbacked) | PageFlags.bit(PageFlags.PG_uptodate));
             m.write(page.privateSlot, slot);
             return 0;
@@ -194,7 +191,7 @@ public final class Swap {
     @Mirrors(value = "try_to_free_swap", file = "mm/swapfile.c", version = "5.12.9")
     public void tryToFreeSwap(Page page) {
         boolean freed = k.load("try_to_free_swap(" + page.name() + ")", m -> {
-            if ((m.read(page.flags) & PageFlags.bit(PageFlags.PG_swapcache)) == 0) {
+            if (!page.test(m, PageFlags.PG_swapcache)) {
                 return 0;
             }
             int slot = (int) m.read(page.privateSlot);
@@ -211,7 +208,7 @@ public final class Swap {
 
     /** __delete_from_swap_cache (the swap cache's reference is dropped by the caller). */
     void deleteFromSwapCache(Memory m, Page page, int slot) {
-        m.write(page.flags, m.read(page.flags) & ~PageFlags.bit(PageFlags.PG_swapcache));
+        page.clear(m, PageFlags.bit(PageFlags.PG_swapcache));
         m.write(page.privateSlot, 0);
         m.write(k.swap.cache[slot], 0);
     }

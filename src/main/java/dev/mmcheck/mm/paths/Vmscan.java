@@ -41,14 +41,15 @@ public final class Vmscan {
     boolean isolateLruPages(Page page, boolean unevictable) {
         k.lru.lruLock.lock();
         boolean isolated = k.load("__isolate_lru_page(" + page.name() + ")", m -> {
-            long f = m.read(page.flags);
+            if (!page.test(m, PageFlags.PG_lru)) {
+                return 0;
+            }
             long ref = m.read(page.refcount);
-            if ((f & PageFlags.bit(PageFlags.PG_lru)) == 0 || ref == 0
-                    || (!unevictable && (f & PageFlags.bit(PageFlags.PG_unevictable)) != 0)) {
+            if (ref == 0 || (!unevictable && page.test(m, PageFlags.PG_unevictable))) {
                 return 0;
             }
             m.write(page.refcount, ref + 1);
-            m.write(page.flags, f & ~PageFlags.bit(PageFlags.PG_lru));
+            page.clear(m, PageFlags.bit(PageFlags.PG_lru));
             m.write(page.lru, Lru.NONE);
             return 1;
         }, r -> r == 1 ? "isolated" : "not on an LRU") == 1;
@@ -80,12 +81,11 @@ public final class Vmscan {
         }
         k.lru.lruLock.lock();
         boolean isolated = k.load("if (PageLRU) { get_page; ClearPageLRU; del_page_from_lru_list }(" + page.name() + ")", m -> {
-            long f = m.read(page.flags);
-            if ((f & PageFlags.bit(PageFlags.PG_lru)) == 0) {
+            if (!page.test(m, PageFlags.PG_lru)) {
                 return 0;
             }
             m.write(page.refcount, m.read(page.refcount) + 1);
-            m.write(page.flags, f & ~PageFlags.bit(PageFlags.PG_lru));
+            page.clear(m, PageFlags.bit(PageFlags.PG_lru));
             m.write(page.lru, Lru.NONE);
             return 1;
         }, r -> r == 1 ? "isolated" : "not on an LRU") == 1;
@@ -177,7 +177,7 @@ public final class Vmscan {
             if (m.read(page.refcount) != 2) {
                 return 0;
             }
-            if ((m.read(page.flags) & PageFlags.bit(PageFlags.PG_dirty)) != 0) {
+            if (page.test(m, PageFlags.PG_dirty)) {
                 return 0;
             }
             m.write(page.refcount, 0);
@@ -219,8 +219,8 @@ public final class Vmscan {
     void addPageToUnevictableList(Page page) {
         k.lru.lruLock.lock();
         k.step("add_page_to_lru_list(" + page.name() + ", unevictable)", null, m -> {
-            long f = m.read(page.flags) & ~PageFlags.bit(PageFlags.PG_active);
-            m.write(page.flags, f | PageFlags.bit(PageFlags.PG_unevictable) | PageFlags.bit(PageFlags.PG_lru));
+            page.clear(m, PageFlags.bit(PageFlags.PG_active));
+            page.set(m, PageFlags.bit(PageFlags.PG_unevictable) | PageFlags.bit(PageFlags.PG_lru));
             m.write(page.lru, Lru.UNEVICTABLE);
             return 0;
         });

@@ -2,6 +2,7 @@ package dev.mmcheck.mm.types;
 
 import static dev.mmcheck.mm.types.PageFlags.bit;
 
+import dev.mmcheck.engine.Memory;
 import dev.mmcheck.mm.Kernel;
 import dev.mmcheck.mm.lockdep.Acquisition;
 import dev.mmcheck.mm.lockdep.LockClass;
@@ -19,6 +20,11 @@ public final class Page {
 
     private final Kernel k;
     public final int pfn;
+    /**
+     * page->flags, one slot per bit ({@link dev.mmcheck.engine.Layout#allocBits}): the kernel
+     * changes its bits with atomic bit operations, which commute when they touch different bits.
+     * Read and write it with {@link #flags(Memory, long)}, {@link #set} and {@link #clear}.
+     */
     public final int flags;
     public final int refcount;
     public final int mapcount;
@@ -40,7 +46,7 @@ public final class Page {
         this.k = k;
         this.pfn = pfn;
         String n = "page" + pfn;
-        this.flags = k.layout.alloc(n + ".flags");
+        this.flags = k.layout.allocBits(n + ".flags", PageFlags.names());
         this.refcount = k.layout.alloc(n + "._refcount");
         this.mapcount = k.layout.alloc(n + ".mapcount");
         this.mapping = k.layout.alloc(n + ".mapping");
@@ -50,8 +56,43 @@ public final class Page {
         this.allocated = k.layout.alloc(n + ".allocated");
         this.buddy = k.layout.alloc(n + ".buddy");
         this.mlockCount = k.layout.alloc(n + ".mlock_count");
-        this.lockIt = new Acquisition(this, toString(), LockClass.PAGE_LOCK, Mode.EXCLUSIVE, false, flags);
-        this.tryIt = new Acquisition(this, toString(), LockClass.PAGE_LOCK, Mode.EXCLUSIVE, true, flags);
+        this.lockIt = new Acquisition(this, toString(), LockClass.PAGE_LOCK, Mode.EXCLUSIVE, false, lockSlot());
+        this.tryIt = new Acquisition(this, toString(), LockClass.PAGE_LOCK, Mode.EXCLUSIVE, true, lockSlot());
+    }
+
+    /** The bits of {@code mask} of page->flags, read inside a step. */
+    public long flags(Memory m, long mask) {
+        return m.readBits(flags, mask);
+    }
+
+    /** Whether {@code flag} is set, read inside a step. */
+    public boolean test(Memory m, int flag) {
+        return m.readBits(flags, bit(flag)) != 0;
+    }
+
+    /** Sets the bits of {@code mask}, inside a step. */
+    public void set(Memory m, long mask) {
+        m.writeBits(flags, mask, mask);
+    }
+
+    /** Clears the bits of {@code mask}, inside a step. */
+    public void clear(Memory m, long mask) {
+        m.writeBits(flags, mask, 0);
+    }
+
+    /** Sets the bits of {@code mask} to those of {@code value}, inside a step. */
+    public void write(Memory m, long mask, long value) {
+        m.writeBits(flags, mask, value);
+    }
+
+    /** The whole of page->flags, for checks and reports (no step). */
+    public long peekFlags(Memory m) {
+        return m.peekBits(flags, PageFlags.ALL);
+    }
+
+    /** The slot of PG_locked: the engine knows the page lock by it. */
+    private int lockSlot() {
+        return flags + PageFlags.PG_locked;
     }
 
     public String name() {
@@ -59,19 +100,19 @@ public final class Page {
     }
 
     public boolean testFlag(int flag) {
-        return k.load("Page" + cap(flag) + "(" + name() + ")", m -> (m.read(flags) >>> flag) & 1, Kernel::yesNo) == 1;
+        return k.load("Page" + cap(flag) + "(" + name() + ")", m -> test(m, flag) ? 1 : 0, Kernel::yesNo) == 1;
     }
 
     public void setFlag(int flag) {
         k.step("SetPage" + cap(flag) + "(" + name() + ")", null, m -> {
-            m.write(flags, m.read(flags) | bit(flag));
+            set(m, bit(flag));
             return 0;
         });
     }
 
     public void clearFlag(int flag) {
         k.step("ClearPage" + cap(flag) + "(" + name() + ")", null, m -> {
-            m.write(flags, m.read(flags) & ~bit(flag));
+            clear(m, bit(flag));
             return 0;
         });
     }
@@ -79,30 +120,29 @@ public final class Page {
     /** Atomic test-and-set; returns the old bit. */
     public boolean testSetFlag(int flag) {
         return k.load("TestSetPage" + cap(flag) + "(" + name() + ")", m -> {
-            long f = m.read(flags);
-            m.write(flags, f | bit(flag));
-            return (f >>> flag) & 1;
+            boolean was = test(m, flag);
+            set(m, bit(flag));
+            return was ? 1 : 0;
         }, r -> r == 1 ? "was set" : "was clear") == 1;
     }
 
     /** Atomic test-and-clear; returns the old bit. */
     public boolean testClearFlag(int flag) {
         return k.load("TestClearPage" + cap(flag) + "(" + name() + ")", m -> {
-            long f = m.read(flags);
-            m.write(flags, f & ~bit(flag));
-            return (f >>> flag) & 1;
+            boolean was = test(m, flag);
+            clear(m, bit(flag));
+            return was ? 1 : 0;
         }, r -> r == 1 ? "was set" : "was clear") == 1;
     }
 
     /**
-     * lock_page: sleeps until PG_locked is clear, then sets it. The engine knows the page lock by
-     * the slot of page->flags that holds its bit (other bits of that word change without it).
+     * lock_page: sleeps until PG_locked is clear, then sets it.
      */
     public void lock() {
         k.lockdep.mightSleep(lockIt);
-        k.acquire(lockIt, "lock_page(" + name() + ")", m -> (m.read(flags) & bit(PageFlags.PG_locked)) == 0, m -> {
-            m.write(flags, m.read(flags) | bit(PageFlags.PG_locked));
-            m.acquired(flags, false);
+        k.acquire(lockIt, "lock_page(" + name() + ")", m -> !test(m, PageFlags.PG_locked), m -> {
+            set(m, bit(PageFlags.PG_locked));
+            m.acquired(lockSlot(), false);
             return 0;
         }, null);
         k.lockdep.acquired(lockIt);
@@ -110,12 +150,12 @@ public final class Page {
 
     public boolean trylock() {
         boolean taken = k.acquire(tryIt, "trylock_page(" + name() + ")", null, m -> {
-            long f = m.read(flags);
-            m.write(flags, f | bit(PageFlags.PG_locked));
-            if ((f & bit(PageFlags.PG_locked)) == 0) {
-                m.acquired(flags, false);
+            boolean was = test(m, PageFlags.PG_locked);
+            set(m, bit(PageFlags.PG_locked));
+            if (!was) {
+                m.acquired(lockSlot(), false);
             }
-            return (f >>> PageFlags.PG_locked) & 1;
+            return was ? 1 : 0;
         }, r -> r == 0 ? "locked" : "busy") == 0;
         if (taken) {
             k.lockdep.acquired(tryIt);
@@ -126,9 +166,9 @@ public final class Page {
     public void unlock() {
         boolean mine = k.held().contains(this); // unlock_page of a page another CPU locked (a bug) releases nothing of ours
         k.step("unlock_page(" + name() + ")", null, m -> {
-            m.write(flags, m.read(flags) & ~bit(PageFlags.PG_locked));
+            clear(m, bit(PageFlags.PG_locked));
             if (mine) {
-                m.released(flags);
+                m.released(lockSlot());
             }
             return 0;
         });

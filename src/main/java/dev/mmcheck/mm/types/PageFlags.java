@@ -23,6 +23,14 @@ public final class PageFlags {
         "writeback", "swapbacked"
     };
 
+    /** Every bit the model has. */
+    public static final long ALL = (1L << NAMES.length) - 1;
+
+    /** The bits' names, in bit order. */
+    public static String[] names() {
+        return NAMES.clone();
+    }
+
     /** Bits that must be clear when a page is freed (mm/page_alloc.c free_pages_check, <= 5.17). */
     public static final long CHECK_AT_FREE = bit(PG_locked) | bit(PG_lru) | bit(PG_active) | bit(PG_swapcache)
             | bit(PG_unevictable) | bit(PG_mlocked) | bit(PG_writeback);
