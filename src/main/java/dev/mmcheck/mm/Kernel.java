@@ -69,6 +69,8 @@ public final class Kernel {
     private final java.util.List<SpinLock> spinLocks = new java.util.ArrayList<>();
     private final java.util.List<RwSemaphore> rwsems = new java.util.ArrayList<>();
     private final Tlb[] tlbs;
+    /** How many TLB entries cache each pfn (model bookkeeping for the check at free). */
+    public final dev.mmcheck.mm.types.TlbReach tlbReach;
     /** Each CPU's own free pages (the set-up pseudo-CPU's last). */
     public final PerCpuPages pcp;
     public final Lru lru;
@@ -132,6 +134,7 @@ public final class Kernel {
         for (int i = 0; i < cpus; i++) {
             tlbs[i] = new Tlb(this, i);
         }
+        tlbReach = new dev.mmcheck.mm.types.TlbReach(this, pages.length);
         lru = new Lru(this);
         nrMlock = layout.alloc("NR_MLOCK");
         swap = new SwapSpace(this, sizes.swapSlots());

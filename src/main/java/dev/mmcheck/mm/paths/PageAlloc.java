@@ -84,14 +84,8 @@ public final class PageAlloc {
             if (bad != null) {
                 m.violate(Kinds.BAD_PAGE, "BUG: Bad page state pfn:" + page.pfn + " (" + bad + ")");
             }
-            for (Tlb tlb : k.tlbs()) {
-                for (int e : tlb.entries) {
-                    long v = m.read(e);
-                    if (Tlb.valid(v) && Tlb.pfn(v) == page.pfn) {
-                        m.violate(Kinds.STALE_TLB, "pfn " + page.pfn + " freed while CPU" + tlb.cpu
-                                + "'s TLB still maps " + Pgtable.hex(Tlb.vaddr(v)) + " -> pfn " + page.pfn);
-                    }
-                }
+            if (k.tlbReach.cached(m, page.pfn)) {
+                staleTlb(m, page); // which CPU, for the report: read every TLB only now
             }
             m.write(page.allocated, 0);
             if (page.pfn < PerCpuPages.MAX_PFN) {
@@ -108,6 +102,19 @@ public final class PageAlloc {
             m.write(page.mlockCount, 0);
             return 0;
         });
+    }
+
+    private void staleTlb(Memory m, Page page) {
+        for (Tlb tlb : k.tlbs()) {
+            for (int e : tlb.entries) {
+                long v = m.read(e);
+                if (Tlb.valid(v) && Tlb.pfn(v) == page.pfn) {
+                    m.violate(Kinds.STALE_TLB, "pfn " + page.pfn + " freed while CPU" + tlb.cpu
+                            + "'s TLB still maps " + Pgtable.hex(Tlb.vaddr(v)) + " -> pfn " + page.pfn);
+                    return;
+                }
+            }
+        }
     }
 
     private static String badReason(Memory m, Page page) {

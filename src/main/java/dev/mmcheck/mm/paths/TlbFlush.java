@@ -19,12 +19,13 @@ public final class TlbFlush {
         int mm = vma.readMm().id;
         k.step("flush_tlb_range(" + vma.name() + ", " + Pgtable.hex(start) + ", " + Pgtable.hex(end) + ")", null, m -> {
             for (Tlb tlb : k.tlbs()) {
-                for (int e : tlb.entries) {
+                tlb.forEachEntry(start, end, e -> {
                     long v = m.read(e);
                     if (Tlb.valid(v) && Tlb.mm(v) == mm && Tlb.vaddr(v) >= start && Tlb.vaddr(v) < end) {
                         m.write(e, 0);
+                        k.tlbReach.count(m, Tlb.pfn(v), -1);
                     }
-                }
+                });
             }
             return 0;
         });

@@ -54,15 +54,13 @@ public final class User {
         String what = (write ? "write " : "read ") + Pgtable.hex(addr);
         return k.load(what, m -> {
             if (tlb != null) {
-                for (int e : tlb.entries) {
-                    long v = m.read(e);
-                    if (Tlb.valid(v) && Tlb.mm(v) == mm.id && Tlb.vaddr(v) == (addr & ~(Pgtable.PAGE_SIZE - 1))) {
-                        int pfn = Tlb.pfn(v);
-                        if (pfn != Pgtable.ZERO_PFN && m.read(k.page(pfn).allocated) == 0) {
-                            m.violate(Kinds.STALE_TLB, "CPU" + tlb.cpu + " " + what + " went through a stale TLB entry to freed pfn " + pfn);
-                        }
-                        return pfn;
+                long v = m.read(tlb.entry(addr));
+                if (Tlb.valid(v) && Tlb.mm(v) == mm.id && Tlb.vaddr(v) == (addr & ~(Pgtable.PAGE_SIZE - 1))) {
+                    int pfn = Tlb.pfn(v);
+                    if (pfn != Pgtable.ZERO_PFN && m.read(k.page(pfn).allocated) == 0) {
+                        m.violate(Kinds.STALE_TLB, "CPU" + tlb.cpu + " " + what + " went through a stale TLB entry to freed pfn " + pfn);
                     }
+                    return pfn;
                 }
             }
             // Hardware page-table walk.
@@ -95,14 +93,13 @@ public final class User {
                 m.violate(Kinds.STALE_TLB, "CPU" + k.cpu() + " " + what + " reached freed pfn " + pfn + " through a present pte");
             }
             if (tlb != null) {
-                int victim = tlb.entries[0];
-                for (int e : tlb.entries) {
-                    if (!Tlb.valid(m.read(e))) {
-                        victim = e;
-                        break;
-                    }
+                int e = tlb.entry(addr);
+                long old = m.read(e);
+                if (Tlb.valid(old)) {
+                    k.tlbReach.count(m, Tlb.pfn(old), -1); // replaced
                 }
-                m.write(victim, Tlb.pack(mm.id, addr, pfn));
+                m.write(e, Tlb.pack(mm.id, addr, pfn));
+                k.tlbReach.count(m, pfn, 1);
             }
             return pfn;
         }, r -> r == FAULT ? "page fault" : "pfn " + r);

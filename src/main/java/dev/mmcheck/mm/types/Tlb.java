@@ -3,11 +3,14 @@ package dev.mmcheck.mm.types;
 import dev.mmcheck.mm.Kernel;
 
 /**
- * One CPU's TLB: a few entries, each caching (mm, virtual page) -> pfn. Packed in one slot:
- * bit 63 valid, bits 55..58 the mm, bits 20..54 the virtual page, bits 0..19 the pfn.
+ * One CPU's TLB, direct-mapped: the low bits of the virtual page number pick the one entry that may
+ * cache it, as they pick the set of a real TLB. An entry caches (mm, virtual page) -> pfn, packed in
+ * one slot: bit 63 valid, bits 55..58 the mm, bits 20..54 the virtual page, bits 0..19 the pfn.
+ * Direct mapping is why a flush of one page looks at one entry per CPU: it and an access to another
+ * page touch different slots, and commute.
  */
 public final class Tlb {
-    public static final int ENTRIES = 4;
+    public static final int ENTRIES = 16;
     public final int cpu;
     public final int[] entries = new int[ENTRIES];
 
@@ -15,6 +18,25 @@ public final class Tlb {
         this.cpu = cpu;
         for (int i = 0; i < ENTRIES; i++) {
             entries[i] = k.layout.alloc("tlb" + cpu + "[" + i + "]");
+        }
+    }
+
+    /** The entry that may cache {@code vaddr}. */
+    public int entry(long vaddr) {
+        return entries[(int) ((vaddr >>> Pgtable.PAGE_SHIFT) & (ENTRIES - 1))];
+    }
+
+    /** Calls {@code f} with each entry that may cache a page of [start, end), once. */
+    public void forEachEntry(long start, long end, java.util.function.IntConsumer f) {
+        long pages = (end - start) >>> Pgtable.PAGE_SHIFT;
+        if (pages >= ENTRIES) {
+            for (int e : entries) {
+                f.accept(e);
+            }
+            return;
+        }
+        for (long a = start & ~(Pgtable.PAGE_SIZE - 1); a < end; a += Pgtable.PAGE_SIZE) {
+            f.accept(entry(a));
         }
     }
 
