@@ -9,7 +9,8 @@ import java.util.Arrays;
  *
  * <p>A step is local when no other thread unfinished writes what the step reads or touches what it
  * writes, except under a lock the step's thread holds and excludes it from (then it cannot, for as
- * long as this thread does not move), and no step check reads what it writes. A local step
+ * long as this thread does not move) or only at depths of its history it is already past (its
+ * history only grows: what it did there is done), and no step check reads what it writes. A local step
  * commutes with everything the other threads can still do and changes nothing a check sees, so
  * {the step} is a persistent set: the
  * explorer takes it without trying the other threads from that state (Godefroid's persistent sets,
@@ -30,12 +31,27 @@ final class AccessSummary {
     // for a slot it never read (wrote). Arrays are replaced, never changed in place.
     private final int[][][] readLocks;
     private final int[][][] writeLocks;
+    // Per thread, per slot: the greatest depth in the thread's history (PathNode.depth of the node
+    // the step was taken from) of a read (write) of it, -1 for none. A thread deeper than that has
+    // made all of those accesses: they are its past, and cannot get in the way of another's step.
+    private final int[][] readDepth;
+    private final int[][] writeDepth;
     private long[] visible = new long[0];
-    // Per thread: slots local steps of other threads read (this thread must never write them other
-    // than it has, under the locks it did) and wrote (it must never touch them other than it has);
-    // and slots local steps wrote (no check may read them).
-    private final long[][] reliedReads;
-    private final long[][] reliedWrites;
+    // What decisions relied on, per thread and slot: that the thread makes no read (write) of it
+    // from some depth of its history on (the least such depth, NONE for none), or that every
+    // read (write) it makes of it keeps at least the locks the summary has for it (any depth).
+    // Arrays are replaced, never changed in place.
+    private final int[][] noReadFrom;
+    private final int[][] noWriteFrom;
+    private final long[][] lockedReads;
+    private final long[][] lockedWrites;
+    private static final int NONE = Integer.MAX_VALUE;
+    /**
+     * Threads whose accesses turned up deeper than a decision relied on: their paths vary too much
+     * in length for depths to tell past from future (a loop that retries, say). For them every
+     * access is taken as still to come, so each thread costs at most one such restart.
+     */
+    private volatile boolean[] depthless;
     private long[] reliedVisible = new long[0];
     /** Odd while the summary is being changed; a decision that saw it change is not taken. */
     private volatile long version;
@@ -45,8 +61,13 @@ final class AccessSummary {
         this.n = threads;
         this.readLocks = new int[threads][0][];
         this.writeLocks = new int[threads][0][];
-        this.reliedReads = new long[threads][0];
-        this.reliedWrites = new long[threads][0];
+        this.readDepth = new int[threads][0];
+        this.writeDepth = new int[threads][0];
+        this.depthless = new boolean[threads];
+        this.noReadFrom = new int[threads][0];
+        this.noWriteFrom = new int[threads][0];
+        this.lockedReads = new long[threads][0];
+        this.lockedWrites = new long[threads][0];
     }
 
     /** Changes whenever the summary grows. */
@@ -64,78 +85,142 @@ final class AccessSummary {
         contradicted = false;
         reliedVisible = new long[0];
         for (int t = 0; t < n; t++) {
-            reliedReads[t] = new long[0];
-            reliedWrites[t] = new long[0];
+            noReadFrom[t] = new int[0];
+            noWriteFrom[t] = new int[0];
+            lockedReads[t] = new long[0];
+            lockedWrites[t] = new long[0];
         }
     }
 
     /**
-     * Records what thread {@code t}'s step touched, holding the locks {@code held}; returns whether
-     * any of it was new: a slot it had not touched that way, or one it touched with fewer locks.
+     * Records what thread {@code t}'s step touched, holding the locks {@code held}, taken from a
+     * node at {@code depth} of its history; returns whether any of it was new: a slot it had not
+     * touched that way, one it touched with fewer locks, or deeper.
      */
-    boolean learn(int t, Footprint f, int[] held) {
-        if (known(readLocks[t], f.reads(), held) && known(writeLocks[t], f.writes(), held)) {
+    boolean learn(int t, Footprint f, int[] held, int depth) {
+        if (known(readLocks[t], readDepth[t], f.reads(), held, depth) && known(writeLocks[t], writeDepth[t], f.writes(), held, depth)) {
             return false;
         }
         synchronized (this) {
-            if (known(readLocks[t], f.reads(), held) && known(writeLocks[t], f.writes(), held)) {
+            if (known(readLocks[t], readDepth[t], f.reads(), held, depth) && known(writeLocks[t], writeDepth[t], f.writes(), held, depth)) {
                 return false;
             }
             version++; // odd: changing
-            // A decision relied on t never reading (writing) a slot other than as it has, under the locks it did.
-            for (int s : f.reads()) {
-                if (!known(readLocks[t], s, held) && has(reliedWrites[t], s)) {
-                    contradicted = true;
-                }
+            // A decision relied on t making no such access from some depth on, or none with fewer locks.
+            int c = Math.max(contradicts(readLocks[t], readDepth[t], noReadFrom[t], lockedReads[t], f.reads(), held, depth),
+                    contradicts(writeLocks[t], writeDepth[t], noWriteFrom[t], lockedWrites[t], f.writes(), held, depth));
+            if (c > 0) {
+                contradicted = true;
             }
-            for (int s : f.writes()) {
-                if (!known(writeLocks[t], s, held) && (has(reliedReads[t], s) || has(reliedWrites[t], s))) {
-                    contradicted = true;
-                }
+            if (c == DEEPER && !depthless[t]) {
+                boolean[] d = depthless.clone();
+                d[t] = true;
+                depthless = d;
             }
             readLocks[t] = withLocks(readLocks[t], f.reads(), held);
             writeLocks[t] = withLocks(writeLocks[t], f.writes(), held);
+            readDepth[t] = deeper(readDepth[t], f.reads(), depth);
+            writeDepth[t] = deeper(writeDepth[t], f.writes(), depth);
             version++;
         }
         return true;
     }
 
-    /** Records slots thread {@code t} read outside a step (its next step's guard), holding {@code held}. */
-    void learnReads(int t, IntList slots, int[] held) {
+    private static final int DEEPER = 2;
+    /**
+     * How much deeper than the deepest known access a thread may still make it: paths that differ
+     * by a failed trylock or a skipped step shift everything after by a step or two, and taking an
+     * access for past as soon as the thread is one step beyond it would restart the run each time
+     * such a path turns up (s000 pages=2: 2 restarts at 0, none at 8, and about 10% more states).
+     */
+    private static final int SLACK = 8;
+
+    /**
+     * Whether accesses to {@code slots} holding {@code held} at {@code depth} break something a
+     * decision relied on: 0 if not, 1 if one is made with fewer locks, {@link #DEEPER} if one comes
+     * deeper than a decision took for the past.
+     */
+    private static int contradicts(int[][] locks, int[] depths, int[] noFrom, long[] locked, int[] slots, int[] held, int depth) {
+        int c = 0;
+        for (int s : slots) {
+            int[] set = s < locks.length ? locks[s] : null;
+            boolean fewerLocks = set != null && set.length > 0 && !Lockset.within(set, held);
+            int known = depthAt(depths, s);
+            if (depth > known && depth >= reliedAt(noFrom, s)) {
+                c = known >= 0 ? DEEPER : Math.max(c, 1); // a first access is not a matter of depth
+            } else if (fewerLocks && has(locked, s)) {
+                c = Math.max(c, 1);
+            }
+        }
+        return c;
+    }
+
+    /** Records slots thread {@code t} read outside a step (its next step's guard), holding {@code held}, at {@code depth}. */
+    void learnReads(int t, IntList slots, int[] held, int depth) {
         int[][] locks = readLocks[t];
+        int[] depths = readDepth[t];
         boolean known = true;
         for (int i = 0; i < slots.size() && known; i++) {
-            known = known(locks, slots.getInt(i), held);
+            known = known(locks, depths, slots.getInt(i), held, depth);
         }
         if (!known) {
-            learn(t, new Footprint(slots.toIntArray(), new int[0]), held);
+            learn(t, new Footprint(slots.toIntArray(), new int[0]), held, depth);
         }
     }
 
-    private static boolean known(int[][] locks, int[] slots, int[] held) {
+    private static boolean known(int[][] locks, int[] depths, int[] slots, int[] held, int depth) {
         for (int s : slots) {
-            if (!known(locks, s, held)) {
+            if (!known(locks, depths, s, held, depth)) {
                 return false;
             }
         }
         return true;
     }
 
-    /** Whether an access to {@code s} holding {@code held} is one the summary has: touched, and under no more locks than that. */
-    private static boolean known(int[][] locks, int s, int[] held) {
+    /** Whether an access to {@code s} holding {@code held} at {@code depth} is one the summary has: no deeper, under no more locks. */
+    private static boolean known(int[][] locks, int[] depths, int s, int[] held, int depth) {
         int[] set = s < locks.length ? locks[s] : null;
-        return set != null && (set.length == 0 || Lockset.within(set, held));
+        return set != null && (set.length == 0 || Lockset.within(set, held)) && depth <= depthAt(depths, s);
     }
 
-
     /**
-     * Whether the thread of {@code locks} accessed {@code s} in a way that holding {@code held} does
-     * not keep out: at all, or once without a lock {@code held} excludes it from. Read without the
-     * monitor; {@link #isLocal} rechecks the version afterwards.
+     * Whether the thread of {@code locks}, now at {@code depth}, may still access {@code s} in a
+     * way that holding {@code held} does not keep out: it has accessed it at that depth or deeper,
+     * once without a lock {@code held} excludes it from. Read without the monitor; {@link #isLocal}
+     * rechecks the version afterwards.
      */
-    private static boolean conflicts(int[] held, int[][] locks, int s) {
+    private static boolean conflicts(int[] held, int[][] locks, int[] depths, int s, int depth) {
         int[] set = s < locks.length ? locks[s] : null;
-        return set != null && (set.length == 0 || !Lockset.excludes(held, set));
+        return set != null && (depth < 0 || depthAt(depths, s) + SLACK >= depth) && (set.length == 0 || !Lockset.excludes(held, set));
+    }
+
+    /** The greatest depth of an access to {@code s} in {@code depths}, -1 for none. */
+    private static int depthAt(int[] depths, int s) {
+        return s < depths.length ? depths[s] : -1;
+    }
+
+    /** The least depth a decision relied on for {@code s} in {@code relied}, {@link #NONE} for none. */
+    private static int reliedAt(int[] relied, int s) {
+        return s < relied.length ? relied[s] : NONE;
+    }
+
+    /** The depths with an access to each of {@code slots} at {@code depth} added (a new array, or the same if nothing changes). */
+    private static int[] deeper(int[] depths, int[] slots, int depth) {
+        int[] out = depths;
+        for (int s : slots) {
+            if (depthAt(out, s) < depth) {
+                if (out == depths) {
+                    int max = depths.length;
+                    for (int x : slots) {
+                        max = Math.max(max, x + 1);
+                    }
+                    out = Arrays.copyOf(depths, max);
+                    Arrays.fill(out, depths.length, max, -1);
+                }
+                out[s] = depth;
+            }
+        }
+        return out;
     }
 
     /** The locksets with an access to each of {@code slots} holding {@code held} added (a new array). */
@@ -177,18 +262,19 @@ final class AccessSummary {
 
     /**
      * Whether thread {@code t}'s step with footprint {@code f} is local, the threads in
-     * {@code alive} being unfinished. A yes is remembered with what it relied on.
+     * {@code alive} being unfinished and each thread u at depth {@code depths[u]} of its history. A
+     * yes is remembered with what it relied on.
      */
-    boolean isLocal(int t, Footprint f, long alive, int[] held) {
+    boolean isLocal(int t, Footprint f, long alive, int[] held, int[] depths) {
         long v0 = version;
-        if ((v0 & 1) != 0 || !local(t, f, alive, held)) {
+        if ((v0 & 1) != 0 || !local(t, f, alive, held, depths)) {
             return false;
         }
-        rely(t, f, alive);
+        rely(t, f, alive, depths);
         return version == v0; // else the summary changed meanwhile: no, which is always sound
     }
 
-    private boolean local(int t, Footprint f, long alive, int[] held) {
+    private boolean local(int t, Footprint f, long alive, int[] held, int[] depths) {
         int[] fr = f.reads();
         int[] fw = f.writes();
         long[] v = visible;
@@ -203,13 +289,16 @@ final class AccessSummary {
             }
             int[][] url = readLocks[u];
             int[][] uwl = writeLocks[u];
+            int[] urd = readDepth[u];
+            int[] uwd = writeDepth[u];
+            int d = depthless[u] ? -1 : depths[u]; // -1: every access still to come
             for (int s : fr) {
-                if (conflicts(held, uwl, s)) {
+                if (conflicts(held, uwl, uwd, s, d)) {
                     return false;
                 }
             }
             for (int s : fw) {
-                if (conflicts(held, uwl, s) || conflicts(held, url, s)) {
+                if (conflicts(held, uwl, uwd, s, d) || conflicts(held, url, urd, s, d)) {
                     return false;
                 }
             }
@@ -217,11 +306,15 @@ final class AccessSummary {
         return true;
     }
 
-    private void rely(int t, Footprint f, long alive) {
+    private void rely(int t, Footprint f, long alive, int[] depths) {
         boolean known = covers(reliedVisible, f.writes());
+        boolean[] flat = depthless;
         for (int u = 0; u < n && known; u++) {
             if (u != t && (alive & (1L << u)) != 0) {
-                known = covers(reliedReads[u], f.reads()) && covers(reliedWrites[u], f.writes());
+                int d = flat[u] ? -1 : depths[u];
+                known = relied(u, f.reads(), writeLocks[u], writeDepth[u], noWriteFrom[u], lockedWrites[u], d)
+                        && relied(u, f.writes(), writeLocks[u], writeDepth[u], noWriteFrom[u], lockedWrites[u], d)
+                        && relied(u, f.writes(), readLocks[u], readDepth[u], noReadFrom[u], lockedReads[u], d);
             }
         }
         if (known) {
@@ -231,11 +324,73 @@ final class AccessSummary {
             reliedVisible = with(reliedVisible, f.writes());
             for (int u = 0; u < n; u++) {
                 if (u != t && (alive & (1L << u)) != 0) {
-                    reliedReads[u] = with(reliedReads[u], f.reads());
-                    reliedWrites[u] = with(reliedWrites[u], f.writes());
+                    int d = flat[u] ? -1 : depths[u];
+                    // t's reads rely on u's writes; t's writes on all of u's accesses.
+                    relyOn(u, f.reads(), writeLocks[u], writeDepth[u], d, false);
+                    relyOn(u, f.writes(), writeLocks[u], writeDepth[u], d, false);
+                    relyOn(u, f.writes(), readLocks[u], readDepth[u], d, true);
                 }
             }
         }
+    }
+
+    /**
+     * Whether what a decision relies on about thread u's accesses to {@code slots} (u at {@code depth})
+     * is recorded: accesses at that depth or deeper are kept out by their locks (locked), or there
+     * are none (none from a depth no deeper).
+     */
+    private static boolean relied(int u, int[] slots, int[][] locks, int[] depths, int[] noFrom, long[] locked, int depth) {
+        for (int s : slots) {
+            boolean byLocks = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) + SLACK >= depth);
+            if (byLocks ? !has(locked, s) : reliedAt(noFrom, s) > Math.max(depth, 0)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void relyOn(int u, int[] slots, int[][] locks, int[] depths, int depth, boolean reads) {
+        for (int s : slots) {
+            boolean byLocks = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) + SLACK >= depth);
+            if (byLocks) {
+                if (reads) {
+                    lockedReads[u] = with(lockedReads[u], new int[] {s});
+                } else {
+                    lockedWrites[u] = with(lockedWrites[u], new int[] {s});
+                }
+            } else if (reads) {
+                noReadFrom[u] = relyFrom(noReadFrom[u], new int[] {s}, Math.max(depth, 0));
+            } else {
+                noWriteFrom[u] = relyFrom(noWriteFrom[u], new int[] {s}, Math.max(depth, 0));
+            }
+        }
+    }
+
+    /** Whether a reliance on each of {@code slots} from {@code depth} on is already recorded (from that depth or less deep). */
+    private static boolean reliedFrom(int[] relied, int[] slots, int depth) {
+        for (int s : slots) {
+            if (reliedAt(relied, s) > depth) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code relied} with a reliance on each of {@code slots} from {@code depth} on (a new array, or the same). */
+    private static int[] relyFrom(int[] relied, int[] slots, int depth) {
+        if (reliedFrom(relied, slots, depth)) {
+            return relied;
+        }
+        int max = relied.length;
+        for (int s : slots) {
+            max = Math.max(max, s + 1);
+        }
+        int[] out = Arrays.copyOf(relied, max);
+        Arrays.fill(out, relied.length, max, NONE);
+        for (int s : slots) {
+            out[s] = Math.min(out[s], depth);
+        }
+        return out;
     }
 
     private static boolean covers(long[] bits, int[] slots) {

@@ -61,6 +61,14 @@ final class Execution {
         return roots;
     }
 
+    /** Each thread's depth in its history (steps taken), in {@code into}. */
+    int[] depths(int[] into) {
+        for (int t = 0; t < n; t++) {
+            into[t] = nodes[t].depth;
+        }
+        return into;
+    }
+
     long aliveMask() {
         long m = 0;
         for (int t = 0; t < n; t++) {
@@ -89,7 +97,7 @@ final class Execution {
         }
         mem.beginGuard();
         boolean e = op.enabled(mem);
-        summary.learnReads(t, mem.guardReads(), guardHeld(nodes[t]));
+        summary.learnReads(t, mem.guardReads(), guardHeld(nodes[t]), nodes[t].depth);
         return e;
     }
 
@@ -144,7 +152,7 @@ final class Execution {
         int[] after = heldAfter(t, node, v != null);
         if (summary != null) {
             // A step is made under the locks held before it and those it takes (nobody can be inside them).
-            summary.learn(t, lastFootprint, after == node.held ? after : Lockset.union(node.held, after));
+            summary.learn(t, lastFootprint, after == node.held ? after : Lockset.union(node.held, after), node.depth);
         }
         if (v != null) {
             // The execution ends at this step: the thread's code is not asked what it would do with the result.

@@ -48,6 +48,7 @@ public final class Explorer {
     private int keptThread = -1;
     private Violation keptViolation;
     private Footprint[][] donePool = new Footprint[0][];
+    private int[] depthBuf = new int[0];
     private Footprint[][] childPool = new Footprint[0][];
 
     /** What the explorers of one run share. */
@@ -510,6 +511,7 @@ public final class Explorer {
         keptViolation = null;
         AccessSummary summary = ex.summary;
         long alive = ex.aliveMask();
+        int[] depths = ex.depths(depthBuf.length == ex.n ? depthBuf : (depthBuf = new int[ex.n]));
         int last = ex.last >= 0 && (enabled & ~sleep & (1L << ex.last)) != 0 ? ex.last : -1;
         int found = -1;
         for (int t = 0; t < ex.n && found < 0; t++) {
@@ -519,7 +521,7 @@ public final class Explorer {
             }
             if ((sleep & bit) != 0) {
                 // An asleep step has the footprint it had when it was taken: nothing it touches has changed since.
-                if (summary.isLocal(t, sleepFp[t], alive, ex.nodes[t].held)) {
+                if (summary.isLocal(t, sleepFp[t], alive, ex.nodes[t].held, depths)) {
                     found = t;
                 }
                 continue;
@@ -527,7 +529,7 @@ public final class Explorer {
             int[] held = ex.nodes[t].held;
             Violation v = ex.step(t, enabled);
             transitions++;
-            if (v == null && summary.isLocal(t, ex.lastFootprint, alive, held)) {
+            if (v == null && summary.isLocal(t, ex.lastFootprint, alive, held, depths)) {
                 found = t;
                 keptThread = t;
             } else {
@@ -546,7 +548,7 @@ public final class Explorer {
         Violation v = ex.step(last, enabled);
         transitions++;
         keptThread = last;
-        if (v == null && summary.isLocal(last, ex.lastFootprint, alive, held)) {
+        if (v == null && summary.isLocal(last, ex.lastFootprint, alive, held, depths)) {
             return last;
         }
         keptViolation = v;
