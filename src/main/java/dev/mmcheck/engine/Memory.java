@@ -76,14 +76,7 @@ public final class Memory {
      * ({@link Layout#allocBits}); only those bits are read.
      */
     public long readBits(int base, long mask) {
-        long v = 0;
-        for (long b = mask; b != 0; b &= b - 1) {
-            int i = Long.numberOfTrailingZeros(b);
-            if (read(base + i) != 0) {
-                v |= 1L << i;
-            }
-        }
-        return v;
+        return bits(base, mask, false);
     }
 
     /** Sets the bits of {@code mask} of a word kept one bit per slot to those of {@code value}; only they are written. */
@@ -96,10 +89,14 @@ public final class Memory {
 
     /** {@link #readBits} as {@link #peek} reads. */
     public long peekBits(int base, long mask) {
+        return bits(base, mask, true);
+    }
+
+    private long bits(int base, long mask, boolean peek) {
         long v = 0;
         for (long b = mask; b != 0; b &= b - 1) {
             int i = Long.numberOfTrailingZeros(b);
-            if (peek(base + i) != 0) {
+            if ((peek ? peek(base + i) : read(base + i)) != 0) {
                 v |= 1L << i;
             }
         }
