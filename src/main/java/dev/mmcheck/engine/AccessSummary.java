@@ -52,13 +52,22 @@ final class AccessSummary {
      * access is taken as still to come, so each thread costs at most one such restart.
      */
     private volatile boolean[] depthless;
+    /**
+     * How much deeper than the deepest known access a thread may still make it
+     * ({@link Options#pastSlack}): paths that differ by a failed trylock or a skipped step shift
+     * everything after by a step or two, and taking an access for past as soon as the thread is one
+     * step beyond it would restart the run each time such a path turns up (s000 pages=2: 2 restarts
+     * at 0, none at 8, and about 10% more states).
+     */
+    private final int slack;
     private long[] reliedVisible = new long[0];
     /** Odd while the summary is being changed; a decision that saw it change is not taken. */
     private volatile long version;
     private volatile boolean contradicted;
 
-    AccessSummary(int threads) {
+    AccessSummary(int threads, int slack) {
         this.n = threads;
+        this.slack = slack;
         this.readLocks = new int[threads][0][];
         this.writeLocks = new int[threads][0][];
         this.readDepth = new int[threads][0];
@@ -127,13 +136,6 @@ final class AccessSummary {
     }
 
     private static final int DEEPER = 2;
-    /**
-     * How much deeper than the deepest known access a thread may still make it: paths that differ
-     * by a failed trylock or a skipped step shift everything after by a step or two, and taking an
-     * access for past as soon as the thread is one step beyond it would restart the run each time
-     * such a path turns up (s000 pages=2: 2 restarts at 0, none at 8, and about 10% more states).
-     */
-    private static final int SLACK = 8;
 
     /**
      * Whether accesses to {@code slots} holding {@code held} at {@code depth} break something a
@@ -189,9 +191,9 @@ final class AccessSummary {
      * once without a lock {@code held} excludes it from. Read without the monitor; {@link #isLocal}
      * rechecks the version afterwards.
      */
-    private static boolean conflicts(int[] held, int[][] locks, int[] depths, int s, int depth) {
+    private boolean conflicts(int[] held, int[][] locks, int[] depths, int s, int depth) {
         int[] set = s < locks.length ? locks[s] : null;
-        return set != null && (depth < 0 || depthAt(depths, s) + SLACK >= depth) && (set.length == 0 || !Lockset.excludes(held, set));
+        return set != null && (depth < 0 || depthAt(depths, s) + slack >= depth) && (set.length == 0 || !Lockset.excludes(held, set));
     }
 
     /** The greatest depth of an access to {@code s} in {@code depths}, -1 for none. */
@@ -339,9 +341,9 @@ final class AccessSummary {
      * is recorded: accesses at that depth or deeper are kept out by their locks (locked), or there
      * are none (none from a depth no deeper).
      */
-    private static boolean relied(int u, int[] slots, int[][] locks, int[] depths, int[] noFrom, long[] locked, int depth) {
+    private boolean relied(int u, int[] slots, int[][] locks, int[] depths, int[] noFrom, long[] locked, int depth) {
         for (int s : slots) {
-            boolean byLocks = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) + SLACK >= depth);
+            boolean byLocks = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) + slack >= depth);
             if (byLocks ? !has(locked, s) : reliedAt(noFrom, s) > Math.max(depth, 0)) {
                 return false;
             }
@@ -351,7 +353,7 @@ final class AccessSummary {
 
     private void relyOn(int u, int[] slots, int[][] locks, int[] depths, int depth, boolean reads) {
         for (int s : slots) {
-            boolean byLocks = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) + SLACK >= depth);
+            boolean byLocks = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) + slack >= depth);
             if (byLocks) {
                 if (reads) {
                     lockedReads[u] = with(lockedReads[u], new int[] {s});

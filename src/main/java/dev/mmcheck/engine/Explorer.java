@@ -68,11 +68,11 @@ public final class Explorer {
 
         final boolean alone;
 
-        Shared(int threads, boolean alone) {
+        Shared(int threads, boolean alone, int pastSlack) {
             this.threads = threads;
             this.alone = alone;
             this.visited = new VisitedSet(threads, alone);
-            this.summary = new AccessSummary(threads);
+            this.summary = new AccessSummary(threads, pastSlack);
         }
 
         /** Whether the run that just ended must be started again, having learned more footprints. */
@@ -106,7 +106,7 @@ public final class Explorer {
 
     /** {@code observer} sees every distinct final state and every violation, with its schedule. */
     public Explorer(Program program, Options opts, Observer observer) {
-        this(program, opts, observer, new Shared(program.threads().size(), true), 0);
+        this(program, opts, observer, new Shared(program.threads().size(), true, opts.pastSlack()), 0);
     }
 
     private Explorer(Program program, Options opts, Observer observer, Shared shared, int worker) {
@@ -257,7 +257,7 @@ public final class Explorer {
         }
         List<Explorer> explorers = new ArrayList<>();
         Program first = programs.get();
-        Shared shared = new Shared(first.threads().size(), false);
+        Shared shared = new Shared(first.threads().size(), false, opts.pastSlack());
         explorers.add(new Explorer(first, opts, null, shared, 0));
         for (int w = 1; w < workers; w++) {
             explorers.add(new Explorer(programs.get(), opts, null, shared, w));

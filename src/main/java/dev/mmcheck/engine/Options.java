@@ -14,6 +14,9 @@ package dev.mmcheck.engine;
  * @param maxSeconds stop with INCOMPLETE after this long (0: no limit)
  * @param maxMemory bytes the visited-state table may take; INCOMPLETE rather than running out (0: half the heap)
  * @param progress told how far the run is, about every 100 ms (may be null)
+ * @param pastSlack how many steps beyond its deepest known access to a slot another thread must be
+ *     before that access counts as its past for local steps ({@link AccessSummary}); tests set 0,
+ *     the strictest use of the rule
  */
 public record Options(
         int preemptionBound,
@@ -25,38 +28,39 @@ public record Options(
         long maxStates,
         double maxSeconds,
         long maxMemory,
-        Progress progress) {
+        Progress progress,
+        int pastSlack) {
 
     public static Options exhaustive() {
-        return new Options(-1, true, true, true, true, null, 0, 0, 0, null);
+        return new Options(-1, true, true, true, true, null, 0, 0, 0, null, 8);
     }
 
     public Options withPreemptionBound(int b) {
-        return new Options(b, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress);
+        return new Options(b, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, pastSlack);
     }
 
     public Options withSleepSets(boolean on) {
-        return new Options(preemptionBound, on, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress);
+        return new Options(preemptionBound, on, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, pastSlack);
     }
 
     public Options withStateCaching(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, on, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress);
+        return new Options(preemptionBound, sleepSets, localSteps, on, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, pastSlack);
     }
 
     public Options withStopAtFirst(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, on, kind, maxStates, maxSeconds, maxMemory, progress);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, on, kind, maxStates, maxSeconds, maxMemory, progress, pastSlack);
     }
 
     public Options withKind(String k) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, k, maxStates, maxSeconds, maxMemory, progress);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, k, maxStates, maxSeconds, maxMemory, progress, pastSlack);
     }
 
     public Options withBudget(long states, double seconds) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, states, seconds, maxMemory, progress);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, states, seconds, maxMemory, progress, pastSlack);
     }
 
     public Options withMemory(long bytes) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, bytes, progress);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, bytes, progress, pastSlack);
     }
 
     /** The memory budget in bytes, resolving 0 to half of the heap. */
@@ -65,11 +69,15 @@ public record Options(
     }
 
     public Options withProgress(Progress p) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, p);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, p, pastSlack);
+    }
+
+    public Options withPastSlack(int steps) {
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, steps);
     }
 
     public Options withLocalSteps(boolean on) {
-        return new Options(preemptionBound, sleepSets, on, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress);
+        return new Options(preemptionBound, sleepSets, on, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, pastSlack);
     }
 
     boolean localStepsActive() {
