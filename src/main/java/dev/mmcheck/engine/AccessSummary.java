@@ -89,6 +89,11 @@ final class AccessSummary {
         return contradicted;
     }
 
+    /** Something a decision of this run relied on, outside the summary, has changed. */
+    void contradict() {
+        contradicted = true;
+    }
+
     /** Starts a run: no decision taken yet. */
     synchronized void forgetDecisions() {
         contradicted = false;

@@ -112,6 +112,13 @@ final class Execution {
         return g;
     }
 
+    /** Whether thread {@code t}'s next step can never wait: its guard reads nothing. */
+    boolean neverWaits(int t) {
+        mem.beginGuard();
+        nodes[t].op.enabled(mem);
+        return mem.guardReads().isEmpty();
+    }
+
     /** Whether running {@code t} now would preempt the thread that ran last. */
     boolean preempts(int t, long enabled) {
         return last >= 0 && t != last && (enabled & (1L << last)) != 0;
@@ -163,6 +170,9 @@ final class Execution {
             next.held = after;
         } else if (next.held != after && !java.util.Arrays.equals(next.held, after)) {
             throw lockError(t, node, "holds different locks after the same step with the same result");
+        }
+        if (summary != null && node.op.guardLock() >= 0 && next.noteEntry(lastFootprint)) {
+            summary.contradict();
         }
         threadHash ^= Hash.thread(t, node.hash) ^ Hash.thread(t, next.hash);
         nodes[t] = next;

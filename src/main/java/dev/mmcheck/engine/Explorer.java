@@ -48,6 +48,12 @@ public final class Explorer {
     private int keptThread = -1;
     private Violation keptViolation;
     private Footprint[][] donePool = new Footprint[0][];
+    /**
+     * Set by {@link #dfs} as it returns: the footprint of the step it took as the rest of a
+     * transaction, {@link #UNKNOWN} if it had one to take but did not (explored before), null if none.
+     */
+    private Footprint transactionFp;
+    private static final Footprint UNKNOWN = new Footprint(new int[0], new int[0]);
     private int[] depthBuf = new int[0];
     private Footprint[][] childPool = new Footprint[0][];
 
@@ -333,6 +339,9 @@ public final class Explorer {
         }
         if (opts.localStepsActive()) {
             parts.add("local steps");
+            if (opts.transactions()) {
+                parts.add("transactions");
+            }
         }
         sb.append(parts.isEmpty() ? "none" : String.join(" + ", parts));
         return sb.toString();
@@ -344,6 +353,7 @@ public final class Explorer {
      * sleep sets assume a done step's branch was explored to the end.
      */
     private int dfs(long sleep, Footprint[] sleepFp, boolean inChain) {
+        transactionFp = null;
         if (ex.depth > maxDepth) {
             maxDepth = ex.depth;
         }
@@ -381,7 +391,13 @@ public final class Explorer {
         int kept = -1; // a step tried and left applied, to be explored first without running it again
         Violation keptV = null;
         boolean local = false;
-        if (ex.summary != null) {
+        int inTransaction = ex.summary != null && opts.transactions() ? transactionThread(enabled) : -1;
+        Footprint forcedFp = null;
+        if (inTransaction >= 0) {
+            ample = 1L << inTransaction;
+            local = true;
+            transactionFp = UNKNOWN; // until the step is taken here
+        } else if (ex.summary != null) {
             int t = localStep(enabled, sleep, sleepFp);
             local = t >= 0;
             if (t >= 0) {
@@ -447,7 +463,11 @@ public final class Explorer {
                 v = ex.step(t, enabled);
                 transitions++;
             }
+            if (t == inTransaction) {
+                forcedFp = ex.lastFootprint;
+            }
             int r;
+            Footprint tx = null;
             if (ex.summary != null && ex.summary.contradicted()) {
                 ex.undo();
                 return abandon();
@@ -474,6 +494,7 @@ public final class Explorer {
                 }
                 doneFp[t] = f;
                 r = dfs(childSleep, childFp, local);
+                tx = transactionFp;
             } else {
                 r = dfs(0L, sleepFp, local);
             }
@@ -483,10 +504,16 @@ public final class Explorer {
             }
             if ((r & CUT) != 0) {
                 cut = true; // not explored to the end: it must stay awake for the siblings
-            } else {
+            } else if (tx != UNKNOWN) {
+                // A step that began a transaction stands for itself and the step it forced: a sibling
+                // sleeps on it only if it commutes with both (then every order of the three is covered).
+                if (tx != null) {
+                    doneFp[t] = doneFp[t].with(tx);
+                }
                 done |= 1L << t;
             }
         }
+        transactionFp = inTransaction < 0 ? null : forcedFp != null ? forcedFp : UNKNOWN;
         if (store) {
             visited.complete(key, sleep);
             if (cut) {
@@ -558,6 +585,43 @@ public final class Explorer {
             keptViolation = null;
         }
         return found;
+    }
+
+    /**
+     * A thread inside a transaction: its last step took a lock and was a right mover but not a
+     * both-mover, and it can go on. Taking a lock whose holder keeps out every other access to what
+     * the step touched commutes with whatever the others do after it (Lipton: a right mover), so
+     * any execution in which another thread runs next is one in which that thread ran before the
+     * lock was taken, explored from the state where it was. So its next step is taken alone, if
+     * that step can never wait: one that can (a second lock, taken in the other order by another
+     * CPU) would hide the deadlock of two CPUs each holding one lock and waiting for the other. A step that is also a left mover (local) is not followed this way:
+     * it was taken alone already, so nothing explored before it stands for the others going first.
+     * Lowest index first, so that the choice depends on the state only. -1 for none.
+     */
+    private int transactionThread(long enabled) {
+        long alive = ex.aliveMask();
+        int[] depths = null;
+        for (int t = 0; t < ex.n; t++) {
+            if ((enabled & (1L << t)) == 0) {
+                continue;
+            }
+            PathNode node = ex.nodes[t];
+            if (node.parent == null) {
+                continue;
+            }
+            Footprint e = node.entry();
+            if (e == null || e == PathNode.VARIES) {
+                continue;
+            }
+            if (depths == null) {
+                depths = ex.depths(depthBuf.length == ex.n ? depthBuf : (depthBuf = new int[ex.n]));
+            }
+            if (ex.neverWaits(t) && !ex.summary.isLocal(t, e, alive, node.parent.held, depths)
+                    && ex.summary.isLocal(t, e, alive, node.held, depths) && node.use(e)) {
+                return t;
+            }
+        }
+        return -1;
     }
 
     private Footprint[] pool(Footprint[][] pool, int level) {

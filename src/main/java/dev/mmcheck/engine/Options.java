@@ -14,6 +14,9 @@ package dev.mmcheck.engine;
  * @param maxSeconds stop with INCOMPLETE after this long (0: no limit)
  * @param maxMemory bytes the visited-state table may take; INCOMPLETE rather than running out (0: half the heap)
  * @param progress told how far the run is, about every 100 ms (may be null)
+ * @param transactions once a thread takes a lock in a step that commutes with what every other
+ *     thread does after it, run it on alone to its next step of another kind (Lipton's
+ *     reduction; with local steps only)
  * @param pastSlack how many steps beyond its deepest known access to a slot another thread must be
  *     before that access counts as its past for local steps ({@link AccessSummary}); tests set 0,
  *     the strictest use of the rule
@@ -29,38 +32,39 @@ public record Options(
         double maxSeconds,
         long maxMemory,
         Progress progress,
+        boolean transactions,
         int pastSlack) {
 
     public static Options exhaustive() {
-        return new Options(-1, true, true, true, true, null, 0, 0, 0, null, 8);
+        return new Options(-1, true, true, true, true, null, 0, 0, 0, null, true, 8);
     }
 
     public Options withPreemptionBound(int b) {
-        return new Options(b, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, pastSlack);
+        return new Options(b, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack);
     }
 
     public Options withSleepSets(boolean on) {
-        return new Options(preemptionBound, on, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, pastSlack);
+        return new Options(preemptionBound, on, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack);
     }
 
     public Options withStateCaching(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, on, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, pastSlack);
+        return new Options(preemptionBound, sleepSets, localSteps, on, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack);
     }
 
     public Options withStopAtFirst(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, on, kind, maxStates, maxSeconds, maxMemory, progress, pastSlack);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, on, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack);
     }
 
     public Options withKind(String k) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, k, maxStates, maxSeconds, maxMemory, progress, pastSlack);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, k, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack);
     }
 
     public Options withBudget(long states, double seconds) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, states, seconds, maxMemory, progress, pastSlack);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, states, seconds, maxMemory, progress, transactions, pastSlack);
     }
 
     public Options withMemory(long bytes) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, bytes, progress, pastSlack);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, bytes, progress, transactions, pastSlack);
     }
 
     /** The memory budget in bytes, resolving 0 to half of the heap. */
@@ -69,15 +73,19 @@ public record Options(
     }
 
     public Options withProgress(Progress p) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, p, pastSlack);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, p, transactions, pastSlack);
     }
 
     public Options withPastSlack(int steps) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, steps);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, steps);
+    }
+
+    public Options withTransactions(boolean on) {
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, on, pastSlack);
     }
 
     public Options withLocalSteps(boolean on) {
-        return new Options(preemptionBound, sleepSets, on, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, pastSlack);
+        return new Options(preemptionBound, sleepSets, on, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack);
     }
 
     boolean localStepsActive() {

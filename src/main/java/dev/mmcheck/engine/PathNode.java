@@ -18,6 +18,15 @@ final class PathNode {
     int[] held;
     /** {@link #held} with the lock the next step's guard waits for ({@link Op#guardLock}); made on first use. */
     int[] guardHeld;
+    /**
+     * The footprint of the lock-taking step that led here, if it was the same in every execution
+     * so far ({@link #VARIES} if not; null when no lock was taken): what makes this thread's next
+     * steps a transaction ({@code Explorer.transactionThread}). Guarded by this node's monitor.
+     */
+    private Footprint entry;
+    /** Whether a decision relied on {@link #entry}. */
+    private boolean entryUsed;
+    static final Footprint VARIES = new Footprint(new int[0], new int[0]);
 
     private long[] keys = new long[0];
     private PathNode[] kids = new PathNode[0];
@@ -27,6 +36,32 @@ final class PathNode {
         this.result = result;
         this.depth = parent == null ? 0 : parent.depth + 1;
         this.hash = parent == null ? 0x2545f4914f6cdd1dL : Hash.mix(parent.hash * 31 + Hash.mix(result));
+    }
+
+    /** Records the footprint of the lock-taking step that led here; true if that changes an entry a decision relied on. */
+    synchronized boolean noteEntry(Footprint f) {
+        if (entry == null) {
+            entry = f;
+            return false;
+        }
+        if (entry == VARIES || (java.util.Arrays.equals(entry.reads(), f.reads()) && java.util.Arrays.equals(entry.writes(), f.writes()))) {
+            return false;
+        }
+        entry = VARIES;
+        return entryUsed;
+    }
+
+    synchronized Footprint entry() {
+        return entry;
+    }
+
+    /** Marks {@code e} as relied on; false if it is no longer the entry. */
+    synchronized boolean use(Footprint e) {
+        if (entry != e) {
+            return false;
+        }
+        entryUsed = true;
+        return true;
     }
 
     boolean finished() {

@@ -62,6 +62,12 @@ class CatalogVerdictTest {
         assertVerdict(name, variant, verdict, kind, Options.exhaustive().withLocalSteps(false));
     }
 
+    @ParameterizedTest(name = "{0} --variant {1} without transactions -> {2} {3}")
+    @MethodSource("expectations")
+    void verdictIsTheSameWithoutTransactions(String name, String variant, String verdict, String kind) {
+        assertVerdict(name, variant, verdict, kind, Options.exhaustive().withTransactions(false));
+    }
+
     /**
      * Without state caching only sleep sets and local steps prune, and the count of executions grows fast: these
      * scenarios take from over a second to minutes that way (measured), so they stay out.
