@@ -42,7 +42,17 @@ class CliTest {
     void verifiedSaysWhatItCovers() {
         Run r = run("check", "s003-mremap-pmd", "--variant", "after");
         assertThat(r.code()).isEqualTo(0);
-        assertThat(r.out()).contains("VERIFIED", "3 CPUs", "no preemption bound", "sleep sets", "local steps", "states stored");
+        assertThat(r.out()).contains("VERIFIED", "3 CPUs", "no preemption bound", "sleep sets", "local steps", "transactions", "states stored");
+    }
+
+    @Test
+    void eachReductionCanBeSwitchedOffAndSaysSo() {
+        Run r = run("check", "s003-mremap-pmd", "--variant", "after", "--no-transactions");
+        assertThat(r.code()).isEqualTo(0);
+        assertThat(r.out()).contains("VERIFIED", "local steps").doesNotContain("transactions");
+        Run random = run("check", "s003-mremap-pmd", "--variant", "after", "--random", "5", "--no-transactions");
+        assertThat(random.code()).isEqualTo(2);
+        assertThat(random.err()).contains("--no-transactions");
     }
 
     @Test
