@@ -139,6 +139,7 @@ public final class Explorer {
         explore();
         while (shared.mustRestart(opts)) {
             shared.restart();
+            learnMore(0);
             explore();
         }
         return result(List.of(this), 1);
@@ -166,6 +167,28 @@ public final class Explorer {
         for (int first = part; first < e.n; first += parts) {
             walk(e, first, rnd, 0);
         }
+        randomWalks(e, rnd);
+    }
+
+    /**
+     * After a restart: the summary missed something, so more random executions (new ones: the seed
+     * moves on with each restart) before the search starts again.
+     */
+    private void learnMore(int part) {
+        if (!opts.localStepsActive() || !learnFirst) {
+            return;
+        }
+        Execution e = new Execution(program, roots, resumers);
+        e.summary = shared.summary;
+        if (e.initialViolation() != null) {
+            return;
+        }
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(0x6d6d636865636bL + 31L * shared.restarts + part);
+        randomWalks(e, rnd);
+    }
+
+    /** Random executions in bursts until many in a row teach nothing new. */
+    private void randomWalks(Execution e, java.util.SplittableRandom rnd) {
         int quiet = 0;
         for (int walk = 0; walk < LEARNING_WALKS && quiet < LEARNED_AFTER; walk++) {
             long before = shared.summary.version();
@@ -275,6 +298,7 @@ public final class Explorer {
         runAll(explorers, shared, stackSize, Explorer::explore);
         while (shared.mustRestart(opts)) {
             shared.restart();
+            runAll(explorers, shared, stackSize, e -> e.learnMore(e.worker));
             runAll(explorers, shared, stackSize, Explorer::explore);
         }
         return explorers.get(0).result(explorers, workers);
