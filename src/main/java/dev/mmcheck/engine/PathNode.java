@@ -21,9 +21,9 @@ final class PathNode {
     /**
      * The footprint of the lock-taking step that led here, if it was the same in every execution
      * so far ({@link #VARIES} if not; null when no lock was taken): what makes this thread's next
-     * steps a transaction ({@code Explorer.transactionThread}). Guarded by this node's monitor.
+     * steps a transaction ({@code Explorer.transactionThread}). Changed under this node's monitor.
      */
-    private Footprint entry;
+    private volatile Footprint entry;
     /** Whether a decision relied on {@link #entry}. */
     private boolean entryUsed;
     static final Footprint VARIES = new Footprint(new int[0], new int[0]);
@@ -51,7 +51,7 @@ final class PathNode {
         return entryUsed;
     }
 
-    synchronized Footprint entry() {
+    Footprint entry() {
         return entry;
     }
 
