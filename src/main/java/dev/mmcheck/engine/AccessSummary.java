@@ -319,9 +319,9 @@ final class AccessSummary {
         for (int u = 0; u < n && known; u++) {
             if (u != t && (alive & (1L << u)) != 0) {
                 int d = flat[u] ? -1 : depths[u];
-                known = relied(u, f.reads(), writeLocks[u], writeDepth[u], noWriteFrom[u], lockedWrites[u], d)
-                        && relied(u, f.writes(), writeLocks[u], writeDepth[u], noWriteFrom[u], lockedWrites[u], d)
-                        && relied(u, f.writes(), readLocks[u], readDepth[u], noReadFrom[u], lockedReads[u], d);
+                known = relied(f.reads(), writeLocks[u], writeDepth[u], noWriteFrom[u], lockedWrites[u], d)
+                        && relied(f.writes(), writeLocks[u], writeDepth[u], noWriteFrom[u], lockedWrites[u], d)
+                        && relied(f.writes(), readLocks[u], readDepth[u], noReadFrom[u], lockedReads[u], d);
             }
         }
         if (known) {
@@ -346,7 +346,7 @@ final class AccessSummary {
      * is recorded: accesses at that depth or deeper are kept out by their locks (locked), or there
      * are none (none from a depth no deeper).
      */
-    private boolean relied(int u, int[] slots, int[][] locks, int[] depths, int[] noFrom, long[] locked, int depth) {
+    private boolean relied(int[] slots, int[][] locks, int[] depths, int[] noFrom, long[] locked, int depth) {
         for (int s : slots) {
             boolean byLocks = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) + slack >= depth);
             if (byLocks ? !has(locked, s) : reliedAt(noFrom, s) > Math.max(depth, 0)) {
