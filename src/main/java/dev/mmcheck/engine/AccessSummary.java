@@ -18,12 +18,13 @@ import java.util.Arrays;
  *
  * <p>What the threads touch is learned, not declared: before the search, from executions with at
  * most one preemption and random ones; during it, from every step taken. Each "yes, local" is
- * remembered with what it relied on. Learning something a yes relied on (another thread writing a
- * slot a local step read, ...) contradicts the run, which then proves nothing and is started
- * again. Learning anything else leaves every decision as the final summary would have taken it, so
- * a run that ends uncontradicted is the reduced search of a summary that covers every step it
- * took; and up to the first step outside a summary, the reduced search reorders only steps that
- * commute, so it reaches that step too: the summary covers every reachable step.
+ * remembered with what it relied on: that a thread makes no such access from some depth of its
+ * history on, or none with fewer locks. Learning something that breaks one of those (another
+ * thread writing, from that depth on, a slot a local step read, ...) contradicts the run, which
+ * then proves nothing and is started again. Anything else learned leaves every yes true of what
+ * the threads really do, so a run that ends uncontradicted took only steps that were local; and up
+ * to the first step outside the summary, the reduced search reorders only steps that commute, so
+ * it reaches that step too and learns it: the summary covers every reachable step.
  */
 final class AccessSummary {
     private final int n;
