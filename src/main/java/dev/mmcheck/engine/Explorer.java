@@ -154,12 +154,8 @@ public final class Explorer {
      * first step is by a thread t with t % parts == part, and random executions of its own.
      */
     private void learnFootprints(int part, int parts) {
-        if (!opts.localStepsActive() || !learnFirst) {
-            return;
-        }
-        Execution e = new Execution(program, roots, resumers);
-        e.summary = shared.summary;
-        if (e.initialViolation() != null) {
+        Execution e = learningExecution();
+        if (e == null) {
             return;
         }
         learnWithOnePreemption(e, new it.unimi.dsi.fastutil.longs.LongOpenHashSet(), part, parts);
@@ -175,16 +171,22 @@ public final class Explorer {
      * moves on with each restart) before the search starts again.
      */
     private void learnMore(int part) {
-        if (!opts.localStepsActive() || !learnFirst) {
-            return;
-        }
-        Execution e = new Execution(program, roots, resumers);
-        e.summary = shared.summary;
-        if (e.initialViolation() != null) {
+        Execution e = learningExecution();
+        if (e == null) {
             return;
         }
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(0x6d6d636865636bL + 31L * shared.restarts + part);
         randomWalks(e, rnd);
+    }
+
+    /** An execution that teaches the shared summary, or null when there is nothing to learn for. */
+    private Execution learningExecution() {
+        if (!opts.localStepsActive() || !learnFirst) {
+            return null;
+        }
+        Execution e = new Execution(program, roots, resumers);
+        e.summary = shared.summary;
+        return e.initialViolation() != null ? null : e;
     }
 
     /** Random executions in bursts until many in a row teach nothing new. */
