@@ -113,17 +113,17 @@ final class AccessSummary {
      * touched that way, one it touched with fewer locks, or deeper.
      */
     boolean learn(int t, Footprint f, int[] held, int depth) {
-        if (known(readLocks[t], readDepth[t], f.reads(), held, depth) && known(writeLocks[t], writeDepth[t], f.writes(), held, depth)) {
+        if (known(readLocks[t], readDepth[t], f.readSet(), held, depth) && known(writeLocks[t], writeDepth[t], f.writeSet(), held, depth)) {
             return false;
         }
         synchronized (this) {
-            if (known(readLocks[t], readDepth[t], f.reads(), held, depth) && known(writeLocks[t], writeDepth[t], f.writes(), held, depth)) {
+            if (known(readLocks[t], readDepth[t], f.readSet(), held, depth) && known(writeLocks[t], writeDepth[t], f.writeSet(), held, depth)) {
                 return false;
             }
             version++; // odd: changing
             // A decision relied on t making no such access from some depth on, or none with fewer locks.
-            int c = Math.max(contradicts(readLocks[t], readDepth[t], noReadFrom[t], lockedReads[t], f.reads(), held, depth),
-                    contradicts(writeLocks[t], writeDepth[t], noWriteFrom[t], lockedWrites[t], f.writes(), held, depth));
+            int c = Math.max(contradicts(readLocks[t], readDepth[t], noReadFrom[t], lockedReads[t], f.readSet(), held, depth),
+                    contradicts(writeLocks[t], writeDepth[t], noWriteFrom[t], lockedWrites[t], f.writeSet(), held, depth));
             if (c > 0) {
                 contradicted = true;
             }
@@ -132,10 +132,10 @@ final class AccessSummary {
                 d[t] = true;
                 depthless = d;
             }
-            readLocks[t] = withLocks(readLocks[t], f.reads(), held);
-            writeLocks[t] = withLocks(writeLocks[t], f.writes(), held);
-            readDepth[t] = deeper(readDepth[t], f.reads(), depth);
-            writeDepth[t] = deeper(writeDepth[t], f.writes(), depth);
+            readLocks[t] = withLocks(readLocks[t], f.readSet(), held);
+            writeLocks[t] = withLocks(writeLocks[t], f.writeSet(), held);
+            readDepth[t] = deeper(readDepth[t], f.readSet(), depth);
+            writeDepth[t] = deeper(writeDepth[t], f.writeSet(), depth);
             version++;
         }
         return true;
@@ -283,8 +283,8 @@ final class AccessSummary {
     }
 
     private boolean local(int t, Footprint f, long alive, int[] held, int[] depths) {
-        int[] fr = f.reads();
-        int[] fw = f.writes();
+        int[] fr = f.readSet();
+        int[] fw = f.writeSet();
         long[] v = visible;
         for (int s : fw) {
             if (has(v, s)) {
@@ -315,28 +315,28 @@ final class AccessSummary {
     }
 
     private void rely(int t, Footprint f, long alive, int[] depths) {
-        boolean known = covers(reliedVisible, f.writes());
+        boolean known = covers(reliedVisible, f.writeSet());
         boolean[] flat = depthless;
         for (int u = 0; u < n && known; u++) {
             if (u != t && (alive & (1L << u)) != 0) {
                 int d = flat[u] ? -1 : depths[u];
-                known = relied(f.reads(), writeLocks[u], writeDepth[u], noWriteFrom[u], lockedWrites[u], d)
-                        && relied(f.writes(), writeLocks[u], writeDepth[u], noWriteFrom[u], lockedWrites[u], d)
-                        && relied(f.writes(), readLocks[u], readDepth[u], noReadFrom[u], lockedReads[u], d);
+                known = relied(f.readSet(), writeLocks[u], writeDepth[u], noWriteFrom[u], lockedWrites[u], d)
+                        && relied(f.writeSet(), writeLocks[u], writeDepth[u], noWriteFrom[u], lockedWrites[u], d)
+                        && relied(f.writeSet(), readLocks[u], readDepth[u], noReadFrom[u], lockedReads[u], d);
             }
         }
         if (known) {
             return;
         }
         synchronized (this) {
-            reliedVisible = with(reliedVisible, f.writes());
+            reliedVisible = with(reliedVisible, f.writeSet());
             for (int u = 0; u < n; u++) {
                 if (u != t && (alive & (1L << u)) != 0) {
                     int d = flat[u] ? -1 : depths[u];
                     // t's reads rely on u's writes; t's writes on all of u's accesses.
-                    relyOn(u, f.reads(), writeLocks[u], writeDepth[u], d, false);
-                    relyOn(u, f.writes(), writeLocks[u], writeDepth[u], d, false);
-                    relyOn(u, f.writes(), readLocks[u], readDepth[u], d, true);
+                    relyOn(u, f.readSet(), writeLocks[u], writeDepth[u], d, false);
+                    relyOn(u, f.writeSet(), writeLocks[u], writeDepth[u], d, false);
+                    relyOn(u, f.writeSet(), readLocks[u], readDepth[u], d, true);
                 }
             }
         }

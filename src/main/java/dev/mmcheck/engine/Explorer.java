@@ -512,7 +512,7 @@ public final class Explorer {
                 for (int u = 0; u < ex.n; u++) {
                     if ((candidates & (1L << u)) != 0) {
                         Footprint fu = (done & (1L << u)) != 0 ? doneFp[u] : sleepFp[u];
-                        if (!fu.conflictsWith(f)) {
+                        if (!fu.conflictsWith(f, ex.mem)) {
                             childSleep |= 1L << u;
                             childFp[u] = fu;
                         }

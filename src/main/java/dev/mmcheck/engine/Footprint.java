@@ -1,19 +1,107 @@
 package dev.mmcheck.engine;
 
-/** The slots one executed step read and wrote; two steps commute unless their footprints conflict. */
-public record Footprint(int[] reads, int[] writes) {
+import java.util.Arrays;
 
-    /** The footprint of this step and {@code o} together. */
-    Footprint with(Footprint o) {
-        int[] r = java.util.Arrays.copyOf(reads, reads.length + o.reads.length);
-        System.arraycopy(o.reads, 0, r, reads.length, o.reads.length);
-        int[] w = java.util.Arrays.copyOf(writes, writes.length + o.writes.length);
-        System.arraycopy(o.writes, 0, w, writes.length, o.writes.length);
-        return new Footprint(r, w);
+/**
+ * The slots one executed step read and wrote, and the counters it added to; two steps commute
+ * unless their footprints conflict. An add ({@link Memory#add}) is kept apart from reads and
+ * writes because two adds to one counter commute as long as neither sees a different value of it
+ * either way round ({@link Add#commutes}).
+ */
+public record Footprint(int[] reads, int[] writes, Add[] adds) {
+    static final Add[] NO_ADDS = new Add[0];
+
+    public Footprint(int[] reads, int[] writes) {
+        this(reads, writes, NO_ADDS);
     }
 
+    /**
+     * One add to a counter: {@code delta}, and what the step saw of the counter ({@link #BLIND}:
+     * nothing; {@link #NEW_SIGN} or {@link #OLD_SIGN}: the sign of the sum, or of the value before;
+     * {@link #OLD_NONZERO}: that it was not zero before, the step adding only then).
+     */
+    public record Add(int slot, long delta, int sees) {
+        public static final int BLIND = 0;
+        public static final int NEW_SIGN = 1;
+        public static final int OLD_SIGN = 2;
+        public static final int OLD_NONZERO = 3;
+
+        /** What the add sees of the counter when it finds it at {@code before}. */
+        int seen(long before) {
+            return switch (sees) {
+                case NEW_SIGN -> Long.signum(before + delta);
+                case OLD_SIGN -> Long.signum(before);
+                case OLD_NONZERO -> before != 0 ? 1 : 0;
+                default -> 0;
+            };
+        }
+
+        /**
+         * Whether this add and {@code o} commute when the counter holds {@code before} ahead of
+         * both: each sees the same whether the other went first or not (the sum is the same anyway).
+         */
+        boolean commutes(Add o, long before) {
+            return seen(before) == seen(before + o.delta) && o.seen(before) == o.seen(before + delta);
+        }
+    }
+
+    /** The slots read, adds counted as reads: for what knows nothing of adds. */
+    int[] readSet() {
+        return adds.length == 0 ? reads : plus(reads, adds);
+    }
+
+    /** The slots written, adds counted as writes. */
+    int[] writeSet() {
+        return adds.length == 0 ? writes : plus(writes, adds);
+    }
+
+    private static int[] plus(int[] slots, Add[] adds) {
+        int[] out = Arrays.copyOf(slots, slots.length + adds.length);
+        for (int i = 0; i < adds.length; i++) {
+            out[slots.length + i] = adds[i].slot;
+        }
+        return out;
+    }
+
+    /** The footprint of this step and {@code o} together, adds counted as reads and writes. */
+    Footprint with(Footprint o) {
+        return new Footprint(concat(readSet(), o.readSet()), concat(writeSet(), o.writeSet()));
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    /** Whether the two steps may not commute, adds counted as reads and writes. */
     public boolean conflictsWith(Footprint o) {
-        return intersects(writes, o.writes) || intersects(writes, o.reads) || intersects(reads, o.writes);
+        int[] w = writeSet();
+        int[] ow = o.writeSet();
+        return intersects(w, ow) || intersects(w, o.readSet()) || intersects(readSet(), ow);
+    }
+
+    /**
+     * Whether this step may not commute with {@code o}, the step just run, whose effects {@code m}
+     * holds: as {@link #conflictsWith}, except that two adds to one counter commute when each
+     * sees the same of it in either order ({@link Add#commutes}, with the counter as it was
+     * before {@code o}).
+     */
+    boolean conflictsWith(Footprint o, Memory m) {
+        if (adds.length == 0 && o.adds.length == 0) {
+            return intersects(writes, o.writes) || intersects(writes, o.reads) || intersects(reads, o.writes);
+        }
+        if (new Footprint(reads, writes).conflictsWith(o) || new Footprint(o.reads, o.writes).conflictsWith(this)) {
+            return true;
+        }
+        for (Add a : adds) {
+            for (Add b : o.adds) {
+                if (a.slot == b.slot && !a.commutes(b, m.value(b.slot) - b.delta)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static boolean intersects(int[] a, int[] b) {
@@ -25,5 +113,15 @@ public record Footprint(int[] reads, int[] writes) {
             }
         }
         return false;
+    }
+
+    @Override
+    public boolean equals(Object x) {
+        return x instanceof Footprint f && Arrays.equals(reads, f.reads) && Arrays.equals(writes, f.writes) && Arrays.equals(adds, f.adds);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(reads) * 31 + Arrays.hashCode(writes) * 17 + Arrays.hashCode(adds);
     }
 }

@@ -19,6 +19,7 @@ public final class Memory {
 
     private final IntArrayList reads = new IntArrayList();
     private final IntArrayList writes = new IntArrayList();
+    private final java.util.ArrayList<Footprint.Add> adds = new java.util.ArrayList<>();
     /** Locks the running step took and released: {@code slot << 2 | shared}, or {@code slot << 2 | 2} for a release. */
     private final IntArrayList lockEvents = new IntArrayList();
     private Violation violation;
@@ -55,6 +56,10 @@ public final class Memory {
 
     public void write(int slot, long value) {
         writes.add(slot);
+        set(slot, value);
+    }
+
+    private void set(int slot, long value) {
         if (slot >= values.length) {
             values = Arrays.copyOf(values, Math.max(slot + 1, values.length * 2));
         }
@@ -69,6 +74,48 @@ public final class Memory {
         undo[undoTop++] = old;
         fingerprint ^= Hash.slot(slot, old) ^ Hash.slot(slot, value);
         values[slot] = value;
+    }
+
+    /**
+     * Adds {@code delta} to the counter in {@code slot}, seeing nothing of its value (atomic_add,
+     * get_page): two such steps commute, as they do on a CPU, though both write the slot.
+     */
+    public void add(int slot, long delta) {
+        adds.add(new Footprint.Add(slot, delta, Footprint.Add.BLIND));
+        set(slot, value(slot) + delta);
+    }
+
+    /** Adds {@code delta} to the counter in {@code slot}; returns the sign of the sum (atomic_dec_and_test: 0). */
+    public int addAndSign(int slot, long delta) {
+        adds.add(new Footprint.Add(slot, delta, Footprint.Add.NEW_SIGN));
+        long v = value(slot) + delta;
+        set(slot, v);
+        return Long.signum(v);
+    }
+
+    /** Adds {@code delta} to the counter in {@code slot}; returns the sign of the value before (atomic_inc_and_test of a count from -1: 0). */
+    public int signAndAdd(int slot, long delta) {
+        adds.add(new Footprint.Add(slot, delta, Footprint.Add.OLD_SIGN));
+        long v = value(slot);
+        set(slot, v + delta);
+        return Long.signum(v);
+    }
+
+    /** Adds {@code delta} to the counter in {@code slot} unless it is zero (atomic_add_unless); returns whether it added. */
+    public boolean addUnlessZero(int slot, long delta) {
+        long v = value(slot);
+        if (v == 0) {
+            reads.add(slot); // it saw the zero: a read, which any change of the counter conflicts with
+            return false;
+        }
+        adds.add(new Footprint.Add(slot, delta, Footprint.Add.OLD_NONZERO));
+        set(slot, v + delta);
+        return true;
+    }
+
+    /** The value in {@code slot}, recorded nowhere: for the explorer's own questions. */
+    long value(int slot) {
+        return slot < values.length ? values[slot] : 0;
     }
 
     /**
@@ -202,6 +249,7 @@ public final class Memory {
     void beginStep() {
         reads.clear();
         writes.clear();
+        adds.clear();
         lockEvents.clear();
         violation = null;
         inStep = true;
@@ -221,7 +269,33 @@ public final class Memory {
 
     Footprint footprint() {
         inStep = false;
-        return new Footprint(reads.toIntArray(), writes.toIntArray());
+        if (adds.isEmpty()) {
+            return new Footprint(reads.toIntArray(), writes.toIntArray());
+        }
+        return withAdds();
+    }
+
+    /**
+     * The footprint of a step that added: an add to a slot the step also read, wrote or added to
+     * again is taken as a read and a write, since what the step did may then depend on the value.
+     */
+    private Footprint withAdds() {
+        IntArrayList r = new IntArrayList(reads);
+        IntArrayList w = new IntArrayList(writes);
+        java.util.List<Footprint.Add> kept = new java.util.ArrayList<>();
+        for (Footprint.Add a : adds) {
+            int same = 0;
+            for (Footprint.Add b : adds) {
+                same += b.slot() == a.slot() ? 1 : 0;
+            }
+            if (same > 1 || reads.contains(a.slot()) || writes.contains(a.slot())) {
+                r.add(a.slot());
+                w.add(a.slot());
+            } else {
+                kept.add(a);
+            }
+        }
+        return new Footprint(r.toIntArray(), w.toIntArray(), kept.toArray(Footprint.NO_ADDS));
     }
 
     /** The violation raised by the step just run, if any, and forget it. */

@@ -44,7 +44,7 @@ final class PathNode {
             entry = f;
             return false;
         }
-        if (entry == VARIES || (java.util.Arrays.equals(entry.reads(), f.reads()) && java.util.Arrays.equals(entry.writes(), f.writes()))) {
+        if (entry == VARIES || entry.equals(f)) {
             return false;
         }
         entry = VARIES;

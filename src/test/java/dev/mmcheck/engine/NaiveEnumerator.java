@@ -167,6 +167,19 @@ final class NaiveEnumerator {
                 case READ_LOCK -> m[p.lockSlot(in.a())] += 2;
                 case READ_UNLOCK -> m[p.lockSlot(in.a())] -= 2;
                 case AWAIT -> { }
+                case ADD -> m[p.varSlot(in.a())] += in.b();
+                case ADD_SIGN -> r[base] = Long.signum(m[p.varSlot(in.a())] += in.b()) + 1;
+                case SIGN_ADD -> {
+                    r[base] = Long.signum(m[p.varSlot(in.a())]) + 1;
+                    m[p.varSlot(in.a())] += in.b();
+                }
+                case ADD_UNLESS_ZERO -> {
+                    boolean nonzero = m[p.varSlot(in.a())] != 0;
+                    if (nonzero) {
+                        m[p.varSlot(in.a())] += in.b();
+                    }
+                    r[base + 1] = nonzero ? 1 : 0;
+                }
                 case ASSERT -> throw new AssertionError("asserts are not steps");
             }
             c[t]++;

@@ -73,6 +73,14 @@ record RandomProgram(
         READ_UNLOCK,
         /** wait until x[a] == b, touching nothing (a step whose guard reads what its effect does not) */
         AWAIT,
+        /** x[a] += b, seeing nothing of x[a] (atomic_add) */
+        ADD,
+        /** x[a] += b; reg[0] := sign(x[a]) + 1 (atomic_dec_and_test and kin) */
+        ADD_SIGN,
+        /** reg[0] := sign(x[a]) + 1; x[a] += b (atomic_inc_and_test of a count from -1) */
+        SIGN_ADD,
+        /** if x[a] != 0: x[a] += b, reg[1] := 1; else reg[1] := 0 (atomic_add_unless(x, b, 0)) */
+        ADD_UNLESS_ZERO,
         /** fail("ASSERT") when reg[a] == b; not a step */
         ASSERT
     }
@@ -93,6 +101,10 @@ record RandomProgram(
                 case READ_LOCK -> "read_lock L" + a;
                 case READ_UNLOCK -> "read_unlock L" + a;
                 case AWAIT -> "await x" + a + "==" + b;
+                case ADD -> "x" + a + "+=" + b;
+                case ADD_SIGN -> "r0=sign(x" + a + "+=" + b + ")+1";
+                case SIGN_ADD -> "r0=sign(x" + a + ")+1,x" + a + "+=" + b;
+                case ADD_UNLESS_ZERO -> "r1=(x" + a + "!=0 && x" + a + "+=" + b + ")";
                 case ASSERT -> "assert r" + a + "!=" + b;
             };
         }
@@ -180,6 +192,10 @@ record RandomProgram(
                     case READ_LOCK -> s.step(Toy.readLock(lockSlot(in.a())));
                     case READ_UNLOCK -> s.step(Toy.readUnlock(lockSlot(in.a())));
                     case AWAIT -> s.step(Toy.await(varSlot(in.a()), in.b()));
+                    case ADD -> s.step(Toy.add(varSlot(in.a()), in.b()));
+                    case ADD_SIGN -> regs[0] = s.step(Toy.addAndSign(varSlot(in.a()), in.b())) + 1;
+                    case SIGN_ADD -> regs[0] = s.step(Toy.signAndAdd(varSlot(in.a()), in.b())) + 1;
+                    case ADD_UNLESS_ZERO -> regs[1] = s.step(Toy.addUnlessZero(varSlot(in.a()), in.b()));
                     case ASSERT -> {
                         if (regs[in.a()] == in.b()) {
                             s.fail(ASSERT, "T" + s.self() + ": r" + in.a() + " == " + in.b());
@@ -345,7 +361,10 @@ record RandomProgram(
         Arbitrary<Instr> writeInc = Combinators.combine(var, reg).as((v, r) -> new Instr(Kind.WRITE_INC, v, r));
         Arbitrary<Instr> await = Combinators.combine(var, Arbitraries.longs().between(0, 2))
                 .as((v, c) -> new Instr(Kind.AWAIT, v, c));
-        return Arbitraries.frequencyOf(Tuple.of(4, read), Tuple.of(3, writeConst), Tuple.of(3, writeInc), Tuple.of(1, await));
+        Arbitrary<Long> delta = Arbitraries.of(-1L, 1L);
+        Arbitrary<Instr> add = Combinators.combine(Arbitraries.of(Kind.ADD, Kind.ADD_SIGN, Kind.SIGN_ADD, Kind.ADD_UNLESS_ZERO), var, delta)
+                .as((k, v, d) -> new Instr(k, v, d));
+        return Arbitraries.frequencyOf(Tuple.of(4, read), Tuple.of(3, writeConst), Tuple.of(3, writeInc), Tuple.of(1, await), Tuple.of(3, add));
     }
 
     private static Arbitrary<Instr> assertion() {

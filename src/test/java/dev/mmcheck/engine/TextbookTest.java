@@ -89,6 +89,48 @@ class TextbookTest {
         assertThat(word.stats().executions()).isGreaterThan(1);
     }
 
+    /**
+     * Two threads each drop a reference to one object (atomic_dec_and_test), starting from
+     * {@code refs}; the one that takes it to zero frees it, and the other must not be the one.
+     */
+    static Program twoPuts(long refs, boolean asAdds) {
+        Layout layout = new Layout();
+        int count = layout.alloc("count");
+        int freedBy = layout.alloc("freedBy");
+        Memory init = new Memory(layout);
+        init.write(count, refs);
+        ThreadSpec.Body[] bodies = new ThreadSpec.Body[2];
+        for (int i = 0; i < 2; i++) {
+            long me = i + 1;
+            bodies[i] = s -> {
+                long last = s.step(op(m -> {
+                    if (asAdds) {
+                        return m.addAndSign(count, -1) == 0 ? 1 : 0;
+                    }
+                    long c = m.read(count) - 1;
+                    m.write(count, c);
+                    return c == 0 ? 1 : 0;
+                }));
+                if (last == 1) {
+                    s.step(Toy.write(freedBy, me));
+                }
+            };
+        }
+        return new Program(init, List.of(new ThreadSpec("A", bodies[0]), new ThreadSpec("B", bodies[1])), List.of(), List.of());
+    }
+
+    @Test
+    void addsToACounterCommuteUnlessOneSeesItReachZero() {
+        Options noLocal = Options.exhaustive().withLocalSteps(false);
+        java.util.Set<Long> freers = new java.util.HashSet<>();
+        Result lastTwo = new Explorer(twoPuts(2, true), noLocal, m -> freers.add(m.peek(1))).run();
+        assertThat(freers).containsExactlyInAnyOrder(1L, 2L); // either may drop the last reference
+        assertThat(lastTwo.stats().executions()).isEqualTo(2);
+        // From three references neither reaches zero, whichever goes first: one order is enough.
+        assertThat(new Explorer(twoPuts(3, true), noLocal).run().stats().executions()).isEqualTo(1);
+        assertThat(new Explorer(twoPuts(3, false), noLocal).run().stats().executions()).isEqualTo(2);
+    }
+
     @Test
     void abbaDeadlockIsFound() {
         Layout layout = new Layout();

@@ -52,6 +52,34 @@ final class Toy {
         };
     }
 
+    static Op add(int slot, long d) {
+        return new Op() {
+            public long run(Memory m) { m.add(slot, d); return 0; }
+            public String describe(long r) { return "x" + slot + " += " + d; }
+        };
+    }
+
+    static Op addAndSign(int slot, long d) {
+        return new Op() {
+            public long run(Memory m) { return m.addAndSign(slot, d); }
+            public String describe(long r) { return "sign(x" + slot + " += " + d + ") = " + r; }
+        };
+    }
+
+    static Op signAndAdd(int slot, long d) {
+        return new Op() {
+            public long run(Memory m) { return m.signAndAdd(slot, d); }
+            public String describe(long r) { return "sign(x" + slot + ") = " + r + ", x" + slot + " += " + d; }
+        };
+    }
+
+    static Op addUnlessZero(int slot, long d) {
+        return new Op() {
+            public long run(Memory m) { return m.addUnlessZero(slot, d) ? 1 : 0; }
+            public String describe(long r) { return "x" + slot + " != 0 && x" + slot + " += " + d + ": " + r; }
+        };
+    }
+
     /** Waits until the slot holds {@code v}; the step itself touches nothing. */
     static Op await(int slot, long v) {
         return new Op() {

@@ -29,11 +29,9 @@ public final class Filemap {
                 return 0;
             }
             Page p = k.page((int) v - 1);
-            long c = m.read(p.refcount);
-            if (c == 0) {
-                return 0;
+            if (!m.addUnlessZero(p.refcount, 1)) {
+                return 0; // get_page_unless_zero failed: it is being freed
             }
-            m.write(p.refcount, c + 1);
             return v;
         }, r -> r == 0 ? "miss" : "pfn " + (r - 1));
         return pfn1 == 0 ? null : k.page((int) pfn1 - 1);
@@ -79,7 +77,7 @@ public final class Filemap {
                 return 0;
             }
             m.write(slot, page.pfn + 1);
-            m.write(page.refcount, m.read(page.refcount) + 1);
+            m.add(page.refcount, 1);
             m.write(page.mapping, fileTag(mapping));
             m.write(page.index, index);
             page.set(m, PageFlags.bit(PageFlags.PG_uptodate));

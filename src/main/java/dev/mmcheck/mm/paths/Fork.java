@@ -130,8 +130,8 @@ public final class Fork {
                 if (!Pgtable.isZero(v)) {
                     Page page = k.page(Pgtable.pfn(v));
                     k.step("folio_get + folio_dup_rmap(" + page.name() + ")", null, m -> {
-                        m.write(page.refcount, m.read(page.refcount) + 1);
-                        m.write(page.mapcount, m.read(page.mapcount) + 1);
+                        m.add(page.refcount, 1);
+                        m.add(page.mapcount, 1);
                         return 0;
                     });
                 }

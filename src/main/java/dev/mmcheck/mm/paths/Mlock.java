@@ -108,7 +108,7 @@ public final class Mlock {
                 return 0;
             }
             if (getpage) {
-                m.write(page.refcount, m.read(page.refcount) + 1);
+                m.add(page.refcount, 1);
             }
             page.clear(m, PageFlags.bit(PageFlags.PG_lru));
             m.write(page.lru, Lru.NONE);

@@ -165,9 +165,7 @@ public final class Rmap {
     @Mirrors(value = "page_add_anon_rmap", file = "mm/rmap.c", version = "5.12.9")
     public void pageAddAnonRmap(Page page, Vma vma, long address) {
         k.step("page_add_anon_rmap(" + page.name() + ", " + vma.name() + ", " + Pgtable.hex(address) + ")", null, m -> {
-            long c = m.read(page.mapcount);
-            m.write(page.mapcount, c + 1);
-            if (c == 0) {
+            if (m.signAndAdd(page.mapcount, 1) == 0) {
                 m.write(page.mapping, Page.MAPPING_ANON | m.read(vma.anonVma));
                 m.write(page.index, linearPageIndex(m.read(vma.start), m.read(vma.pgoff), address));
             }
@@ -179,7 +177,7 @@ public final class Rmap {
     @Mirrors(value = "page_add_file_rmap", file = "mm/rmap.c", version = "3.16")
     public void pageAddFileRmap(Page page) {
         k.step("page_add_file_rmap(" + page.name() + ")", null, m -> {
-            m.write(page.mapcount, m.read(page.mapcount) + 1);
+            m.add(page.mapcount, 1);
             return 0;
         });
     }
@@ -188,13 +186,12 @@ public final class Rmap {
     @Mirrors(value = "page_remove_rmap", file = "mm/rmap.c", version = "3.16")
     public void pageRemoveRmap(Page page) {
         boolean last = k.load("atomic_add_negative(-1, &" + page.name() + "->_mapcount)", m -> {
-            long c = m.read(page.mapcount) - 1;
-            m.write(page.mapcount, c);
-            if (c < 0) {
+            int sign = m.addAndSign(page.mapcount, -1);
+            if (sign < 0) {
                 // zap_pte_range's print_bad_pte: the only step that lowers a mapcount checks it
-                m.violate(Kinds.BAD_PAGE, "BUG: Bad page map: pfn " + page.pfn + " has page_mapcount " + c);
+                m.violate(Kinds.BAD_PAGE, "BUG: Bad page map: pfn " + page.pfn + " has page_mapcount " + m.peek(page.mapcount));
             }
-            return c == 0 ? 1 : 0;
+            return sign == 0 ? 1 : 0;
         }, r -> r == 1 ? "last mapping gone" : "still mapped") == 1;
         if (!last || k.has(Patch.MLOCK_COUNT)) {
             return; // 5.18+: no clear_page_mlock; the caller munlocks if the vma is VM_LOCKED (munlock_vma_folio)

@@ -25,9 +25,7 @@ public final class Swap {
     @Mirrors(value = "put_page", file = "include/linux/mm.h", version = "5.12.9")
     public void putPage(Page page) {
         boolean last = k.load("put_page_testzero(" + page.name() + ")", m -> {
-            long c = m.read(page.refcount) - 1;
-            m.write(page.refcount, c);
-            return c == 0 ? 1 : 0;
+            return m.addAndSign(page.refcount, -1) == 0 ? 1 : 0;
         }, r -> r == 1 ? "last reference" : "still referenced") == 1;
         if (last) {
             pageCacheRelease(page);
@@ -107,7 +105,7 @@ public final class Swap {
             for (int i = 0; i < s.map.length; i++) {
                 if (m.read(s.map[i]) == 0 && m.read(s.cache[i]) == 0) {
                     m.write(s.cache[i], page.pfn + 1);
-                    m.write(page.refcount, m.read(page.refcount) + 1);
+                    m.add(page.refcount, 1);
                     page.set(m, PageFlags.bit(PageFlags.PG_swapcache) | PageFlags.bit(PageFlags.PG_dirty));
                     m.write(page.privateSlot, i);
                     return i;
@@ -161,11 +159,9 @@ public final class Swap {
                 return 0;
             }
             Page p = k.page((int) v - 1);
-            long c = m.read(p.refcount);
-            if (c == 0) {
+            if (!m.addUnlessZero(p.refcount, 1)) {
                 return 0; // get_page_unless_zero failed: it is being freed
             }
-            m.write(p.refcount, c + 1);
             return v;
         }, r -> r == 0 ? "miss" : "pfn " + (r - 1));
         return pfn1 == 0 ? null : k.page((int) pfn1 - 1);
@@ -177,7 +173,7 @@ public final class Swap {
         Page page = k.pageAlloc.allocPage();
         k.step("add_to_swap_cache(" + page.name() + ", swap slot " + slot + ") + swap_readpage", null, m -> {
             m.write(k.swap.cache[slot], page.pfn + 1);
-            m.write(page.refcount, m.read(page.refcount) + 1);
+            m.add(page.refcount, 1);
             page.set(m, PageFlags.bit(PageFlags.PG_swapcache)
                     | PageFlags.bit(PageFlags.PG_swapbacked) | PageFlags.bit(PageFlags.PG_uptodate));
             m.write(page.privateSlot, slot);

@@ -44,11 +44,12 @@ public final class Vmscan {
             if (!page.test(m, PageFlags.PG_lru)) {
                 return 0;
             }
-            long ref = m.read(page.refcount);
-            if (ref == 0 || (!unevictable && page.test(m, PageFlags.PG_unevictable))) {
+            if (!unevictable && page.test(m, PageFlags.PG_unevictable)) {
                 return 0;
             }
-            m.write(page.refcount, ref + 1);
+            if (!m.addUnlessZero(page.refcount, 1)) {
+                return 0; // get_page_unless_zero: it is being freed
+            }
             page.clear(m, PageFlags.bit(PageFlags.PG_lru));
             m.write(page.lru, Lru.NONE);
             return 1;
@@ -84,7 +85,7 @@ public final class Vmscan {
             if (!page.test(m, PageFlags.PG_lru)) {
                 return 0;
             }
-            m.write(page.refcount, m.read(page.refcount) + 1);
+            m.add(page.refcount, 1);
             page.clear(m, PageFlags.bit(PageFlags.PG_lru));
             m.write(page.lru, Lru.NONE);
             return 1;

@@ -194,7 +194,7 @@ public final class Page {
     /** get_page: take a reference. */
     public void get() {
         k.step("get_page(" + name() + ")", null, m -> {
-            m.write(refcount, m.read(refcount) + 1);
+            m.add(refcount, 1);
             return 0;
         });
     }
