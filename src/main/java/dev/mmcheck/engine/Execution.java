@@ -61,6 +61,11 @@ final class Execution {
         return roots;
     }
 
+    /** The memory's mark before the step taken last ({@link Memory#valueAt}). */
+    int lastStepMark() {
+        return marks[depth - 1];
+    }
+
     /** Each thread's depth in its history (steps taken), in {@code into}. */
     int[] depths(int[] into) {
         for (int t = 0; t < n; t++) {

@@ -55,6 +55,8 @@ public final class Explorer {
     private Footprint transactionFp;
     private static final Footprint UNKNOWN = new Footprint(new int[0], new int[0]);
     private int[] depthBuf = new int[0];
+    /** The critical section being followed down the first path below the step that began it, or null. */
+    private Section following;
     private Footprint[][] childPool = new Footprint[0][];
 
     /** What the explorers of one run share. */
@@ -506,6 +508,7 @@ public final class Explorer {
                 r = report(v) ? STOP : CUT;
             } else if (useSleep) {
                 Footprint f = ex.lastFootprint;
+                Section begun = follow(t, local, inTransaction, bounded);
                 long childSleep = 0;
                 Footprint[] childFp = pool(childPool, level);
                 long candidates = sleep | done;
@@ -521,6 +524,16 @@ public final class Explorer {
                 doneFp[t] = f;
                 r = dfs(childSleep, childFp, local);
                 tx = transactionFp;
+                if (begun != null) {
+                    if (following == begun) {
+                        following = null; // the path below ended before the section did
+                    }
+                    Footprint whole = begun.footprint();
+                    if (whole != null) {
+                        doneFp[t] = whole;
+                        tx = null;
+                    }
+                }
             } else {
                 r = dfs(0L, sleepFp, local);
             }
@@ -547,6 +560,30 @@ public final class Explorer {
             }
         }
         return cut ? CUT : 0;
+    }
+
+    /**
+     * Follows critical sections for sleep sets ({@link Section}), as thread {@code t}'s step just
+     * taken from this state goes: a state with one way out (a local step, or the rest of the
+     * followed thread's transaction) carries the section on, any other ends the following; a state
+     * with several ways out begins one for each of its steps that waited for a lock and took it.
+     * Returns the section begun here, or null.
+     */
+    private Section follow(int t, boolean local, int inTransaction, boolean bounded) {
+        if (following != null) {
+            if (local && (inTransaction < 0 || inTransaction == following.thread)) {
+                if (t == following.thread && following.add(ex)) {
+                    following = null;
+                }
+                return null;
+            }
+            following = null;
+        }
+        if (local || bounded) {
+            return null;
+        }
+        following = Section.begunBy(t, ex);
+        return following;
     }
 
     /**

@@ -8,11 +8,24 @@ import java.util.Arrays;
  * writes because two adds to one counter commute as long as neither sees a different value of it
  * either way round ({@link Add#commutes}).
  */
-public record Footprint(int[] reads, int[] writes, Add[] adds) {
+public record Footprint(int[] reads, int[] writes, Add[] adds, int lock, int[] lockSlots) {
     static final Add[] NO_ADDS = new Add[0];
 
     public Footprint(int[] reads, int[] writes) {
-        this(reads, writes, NO_ADDS);
+        this(reads, writes, NO_ADDS, -1, null);
+    }
+
+    public Footprint(int[] reads, int[] writes, Add[] adds) {
+        this(reads, writes, adds, -1, null);
+    }
+
+    /**
+     * This footprint as that of a whole critical section of {@code lock}, from the step that took
+     * it to the one that released it, whose lock steps touched {@code lockSlots} and left them as
+     * they were ({@link Section}).
+     */
+    Footprint asSection(int lock, int[] lockSlots) {
+        return new Footprint(readSet(), writeSet(), NO_ADDS, lock, lockSlots);
     }
 
     /**
@@ -88,6 +101,9 @@ public record Footprint(int[] reads, int[] writes, Add[] adds) {
      * before {@code o}).
      */
     boolean conflictsWith(Footprint o, Memory m) {
+        if (lock >= 0 && m.tookOrReleased(lock)) {
+            return sectionConflictsWith(o);
+        }
         if (adds.length == 0 && o.adds.length == 0) {
             return intersects(writes, o.writes) || intersects(writes, o.reads) || intersects(reads, o.writes);
         }
@@ -99,6 +115,37 @@ public record Footprint(int[] reads, int[] writes, Add[] adds) {
                 if (a.slot == b.slot && !a.commutes(b, m.value(b.slot) - b.delta)) {
                     return true;
                 }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * For a whole critical section and a step that took or released the same lock: a conflict on
+     * the lock's own slots does not count. The step belongs to a critical section of another CPU
+     * that, in any execution where this section comes after it, ends before this one begins, and
+     * both leave the lock as they found it: if nothing else conflicts, the two sections commute.
+     */
+    private boolean sectionConflictsWith(Footprint o) {
+        int[] ow = o.writeSet();
+        return intersects(writes, ow, lockSlots) || intersects(writes, o.readSet(), lockSlots) || intersects(reads, ow, lockSlots);
+    }
+
+    private static boolean intersects(int[] a, int[] b, int[] except) {
+        for (int x : a) {
+            for (int y : b) {
+                if (x == y && !contains(except, x)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean contains(int[] a, int x) {
+        for (int y : a) {
+            if (y == x) {
+                return true;
             }
         }
         return false;
@@ -117,7 +164,8 @@ public record Footprint(int[] reads, int[] writes, Add[] adds) {
 
     @Override
     public boolean equals(Object x) {
-        return x instanceof Footprint f && Arrays.equals(reads, f.reads) && Arrays.equals(writes, f.writes) && Arrays.equals(adds, f.adds);
+        return x instanceof Footprint f && Arrays.equals(reads, f.reads) && Arrays.equals(writes, f.writes) && Arrays.equals(adds, f.adds)
+                && lock == f.lock && Arrays.equals(lockSlots, f.lockSlots);
     }
 
     @Override

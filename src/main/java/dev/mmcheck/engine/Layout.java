@@ -10,6 +10,7 @@ import java.util.List;
  */
 public final class Layout {
     private final List<String> names = new ArrayList<>();
+    private final java.util.BitSet lockState = new java.util.BitSet();
 
     public synchronized int alloc(String name) {
         names.add(name);
@@ -27,6 +28,19 @@ public final class Layout {
             names.add(name + "." + b);
         }
         return base;
+    }
+
+    /**
+     * Marks {@code slot} as part of a lock besides the slot named in {@link Memory#acquired} (a
+     * reader count, say): a slot that holds the same value whenever the lock is free, and that
+     * only the lock's own steps touch. Critical sections of the lock commute over it ({@link Section}).
+     */
+    public synchronized void lockState(int slot) {
+        lockState.set(slot);
+    }
+
+    synchronized boolean isLockState(int slot) {
+        return lockState.get(slot);
     }
 
     public synchronized int size() {

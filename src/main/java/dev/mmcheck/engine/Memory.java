@@ -189,6 +189,26 @@ public final class Memory {
         lockEvents.add(slot << 2 | 2);
     }
 
+    /** Whether the step just run took or released the lock in {@code slot}. */
+    boolean tookOrReleased(int slot) {
+        for (int i = 0; i < lockEvents.size(); i++) {
+            if (lockEvents.getInt(i) >>> 2 == slot) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The value {@code slot} held at {@link #mark} {@code mark} (its value now if it has not changed since). */
+    long valueAt(int mark, int slot) {
+        for (int i = mark; i < undoTop; i += 2) {
+            if (undo[i] == slot) {
+                return undo[i + 1];
+            }
+        }
+        return value(slot);
+    }
+
     /** What the step just run took and released, in order; valid until the next step. */
     IntArrayList lockEvents() {
         return lockEvents;

@@ -27,6 +27,21 @@ final class Toy {
         };
     }
 
+    /** Takes the lock if it is free; returns 1 if it did. Never waits. */
+    static Op trylock(int slot) {
+        return new Op() {
+            public long run(Memory m) {
+                if (m.read(slot) != 0) {
+                    return 0;
+                }
+                m.write(slot, 1);
+                m.acquired(slot, false);
+                return 1;
+            }
+            public String describe(long r) { return "trylock L" + slot + ": " + (r == 1 ? "taken" : "busy"); }
+        };
+    }
+
     static Op unlock(int slot) {
         return new Op() {
             public long run(Memory m) { m.write(slot, 0); m.released(slot); return 0; }

@@ -38,6 +38,7 @@ public final class RwSemaphore {
         this.readers = new int[k.cpus + 1];
         for (int c = 0; c < readers.length; c++) {
             readers[c] = k.layout.alloc(name + ".readers[" + c + "]");
+            k.layout.lockState(readers[c]);
         }
         k.register(this);
         this.cls = cls;

@@ -1,0 +1,100 @@
+package dev.mmcheck.engine;
+
+import it.unimi.dsi.fastutil.ints.IntArrayList;
+
+/**
+ * A critical section followed from the step that took its lock, for sleep sets: when every state
+ * from that step to the release has one way out (the thread's own steps, or other threads' local
+ * steps), taking the lock stands for the whole section, and a sibling that runs a section of the
+ * same lock need not wake it for the lock alone ({@link Footprint#asSection}).
+ *
+ * <p>The lock must be one the thread waits for (its step's guard), not tried: a trylock that fails
+ * while another CPU holds the lock goes another way, which the section does not stand for. And the
+ * section must leave the lock's slots (the lock's own and those marked {@link Layout#lockState})
+ * as it found them, as a lock is whenever it is free.
+ */
+final class Section {
+    final int thread;
+    private final int lock;
+    private final int mark;
+    private int[] lockSlots;
+    private Footprint fp;
+    private boolean complete;
+
+    private Section(int thread, int lock, Footprint taking, int mark) {
+        this.thread = thread;
+        this.lock = lock;
+        this.fp = taking;
+        this.mark = mark;
+        this.lockSlots = new int[] {lock};
+    }
+
+    /**
+     * A section begun by thread {@code t}'s step just run in {@code ex}, or null if that step did
+     * not wait for and take exactly one lock.
+     */
+    static Section begunBy(int t, Execution ex) {
+        IntArrayList events = ex.mem.lockEvents();
+        if (events.size() != 1 || (events.getInt(0) & 2) != 0) {
+            return null;
+        }
+        int lock = events.getInt(0) >>> 2;
+        PathNode from = ex.nodes[t].parent;
+        if (from == null || from.op.guardLock() != lock) {
+            return null;
+        }
+        return new Section(t, lock, ex.lastFootprint, ex.lastStepMark());
+    }
+
+    /** Adds the step thread {@link #thread} just ran in {@code ex}; returns whether it ended the section. */
+    boolean add(Execution ex) {
+        Footprint f = ex.lastFootprint;
+        fp = fp.with(f);
+        if (!ex.mem.tookOrReleased(lock)) {
+            return false;
+        }
+        IntArrayList events = ex.mem.lockEvents();
+        if (events.size() != 1 || (events.getInt(0) & 2) == 0) {
+            return true; // took it again, or more than that: not a section this follows
+        }
+        lockSlots = lockState(ex.mem.layout(), lock, fp);
+        for (int s : fp.writeSet()) {
+            if (contains(lockSlots, s) && ex.mem.valueAt(mark, s) != ex.mem.value(s)) {
+                return true;
+            }
+        }
+        complete = true;
+        return true;
+    }
+
+    /** The footprint the lock-taking step stands for in sleep sets: the whole section, if it was followed to its end; else null. */
+    Footprint footprint() {
+        return complete ? fp.asSection(lock, lockSlots) : null;
+    }
+
+    /** The slots of {@code lock} the section touched: the lock's own, and those marked as its ({@link Layout#lockState}). */
+    private static int[] lockState(Layout layout, int lock, Footprint f) {
+        it.unimi.dsi.fastutil.ints.IntLinkedOpenHashSet out = new it.unimi.dsi.fastutil.ints.IntLinkedOpenHashSet();
+        out.add(lock);
+        for (int s : f.readSet()) {
+            if (layout.isLockState(s)) {
+                out.add(s);
+            }
+        }
+        for (int s : f.writeSet()) {
+            if (layout.isLockState(s)) {
+                out.add(s);
+            }
+        }
+        return out.toIntArray();
+    }
+
+    private static boolean contains(int[] a, int x) {
+        for (int y : a) {
+            if (y == x) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
