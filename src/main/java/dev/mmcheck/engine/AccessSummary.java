@@ -283,16 +283,29 @@ final class AccessSummary {
     }
 
     private boolean local(int t, Footprint f, long alive, int[] held, int[] depths) {
-        int[] fr = f.readSet();
-        int[] fw = f.writeSet();
+        return !writesVisible(f) && conflicting(t, f, alive, held, depths, true) == 0;
+    }
+
+    private boolean writesVisible(Footprint f) {
         long[] v = visible;
-        for (int s : fw) {
+        for (int s : f.writeSet()) {
             if (has(v, s)) {
-                return false;
+                return true;
             }
         }
+        return false;
+    }
+
+    /**
+     * The threads among {@code among} (other than t) that may still make an access conflicting
+     * with {@code f}, made by t holding {@code held}; with {@code first}, only the first of them.
+     */
+    private long conflicting(int t, Footprint f, long among, int[] held, int[] depths, boolean first) {
+        int[] fr = f.readSet();
+        int[] fw = f.writeSet();
+        long out = 0;
         for (int u = 0; u < n; u++) {
-            if (u == t || (alive & (1L << u)) == 0) {
+            if (u == t || (among & (1L << u)) == 0) {
                 continue;
             }
             int[][] url = readLocks[u];
@@ -300,15 +313,87 @@ final class AccessSummary {
             int[] urd = readDepth[u];
             int[] uwd = writeDepth[u];
             int d = depthless[u] ? -1 : depths[u]; // -1: every access still to come
-            for (int s : fr) {
-                if (conflicts(held, uwl, uwd, s, d)) {
-                    return false;
+            boolean c = false;
+            for (int i = 0; i < fr.length && !c; i++) {
+                c = conflicts(held, uwl, uwd, fr[i], d);
+            }
+            for (int i = 0; i < fw.length && !c; i++) {
+                c = conflicts(held, uwl, uwd, fw[i], d) || conflicts(held, url, urd, fw[i], d);
+            }
+            if (c) {
+                out |= 1L << u;
+                if (first) {
+                    return out;
                 }
             }
-            for (int s : fw) {
-                if (conflicts(held, uwl, uwd, s, d) || conflicts(held, url, urd, s, d)) {
-                    return false;
+        }
+        return out;
+    }
+
+    /**
+     * The enabled threads of the smallest set of threads that keeps its steps to itself, grown
+     * from one enabled thread after another; all of {@code enabled} if none is smaller. A set keeps
+     * to itself when no thread outside it can still make an access conflicting with the next step
+     * of an enabled thread in it, or with what the guard of a waiting thread in it reads, and no
+     * enabled thread in it ends in a violation or writes what a step check reads: then threads
+     * outside can neither touch what the set's next steps touch nor wake its waiting threads, and
+     * its enabled steps are a persistent set (Godefroid). {@code next[t]} is the footprint of t's
+     * next step for each enabled t (null for one that ends in a violation), and what its guard
+     * reads for a waiting t. A smaller set is remembered with what it relied on.
+     */
+    long smallestPersistent(long enabled, long alive, Footprint[] next, int[][] held, int[] depths) {
+        long v0 = version;
+        if ((v0 & 1) != 0) {
+            return enabled;
+        }
+        long[] conf = new long[n]; // per thread: the others it may conflict with
+        long bad = 0;
+        for (int p = 0; p < n; p++) {
+            long bit = 1L << p;
+            if ((alive & bit) == 0) {
+                continue;
+            }
+            if ((enabled & bit) != 0 && (next[p] == null || writesVisible(next[p]))) {
+                bad |= bit; // explored with all the others
+                continue;
+            }
+            conf[p] = conflicting(p, next[p], alive, held[p], depths, false);
+        }
+        long best = enabled;
+        long bestSet = 0;
+        for (int t = 0; t < n; t++) {
+            if (((enabled & ~bad) & (1L << t)) == 0) {
+                continue;
+            }
+            long set = 1L << t;
+            for (long grown = set; ; set = grown) {
+                for (long b = set; b != 0; b &= b - 1) {
+                    grown |= conf[Long.numberOfTrailingZeros(b)];
                 }
+                if (grown == set || (grown & bad) != 0 || Long.bitCount(grown & enabled) >= Long.bitCount(best)) {
+                    break;
+                }
+            }
+            if ((set & bad) == 0 && Long.bitCount(set & enabled) < Long.bitCount(best) && closed(set, conf)) {
+                best = set & enabled;
+                bestSet = set;
+            }
+        }
+        if (bestSet == 0) {
+            return enabled;
+        }
+        for (int t = 0; t < n; t++) {
+            if ((bestSet & (1L << t)) != 0) {
+                rely(t, next[t], alive & ~bestSet, depths);
+            }
+        }
+        return version == v0 ? best : enabled; // else the summary changed meanwhile: all, which is always sound
+    }
+
+    private static boolean closed(long set, long[] conf) {
+        for (long b = set; b != 0; b &= b - 1) {
+            if ((conf[Long.numberOfTrailingZeros(b)] & ~set) != 0) {
+                return false;
             }
         }
         return true;

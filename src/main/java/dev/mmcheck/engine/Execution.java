@@ -23,6 +23,9 @@ final class Execution {
     private PathNode[] prevNodes = new PathNode[256];
     private int[] prevLast = new int[256];
     private int[] prevPreemptions = new int[256];
+    private int[] prevStepAt = new int[256];
+    /** Per thread, the depth of the state its last step was taken from; -1 before its first. */
+    final int[] lastStepAt;
     int depth;
 
     /** Footprint and result of the last {@link #step}. */
@@ -39,6 +42,8 @@ final class Execution {
         this.n = program.threads().size();
         this.resumers = resumers;
         this.nodes = roots.clone();
+        this.lastStepAt = new int[n];
+        java.util.Arrays.fill(lastStepAt, -1);
         for (int t = 0; t < n; t++) {
             threadHash ^= Hash.thread(t, nodes[t].hash);
         }
@@ -117,6 +122,13 @@ final class Execution {
         return g;
     }
 
+    /** What the guard of thread {@code t}'s next step reads now, as a footprint of reads. */
+    Footprint guardFootprint(int t) {
+        mem.beginGuard();
+        nodes[t].op.enabled(mem);
+        return new Footprint(mem.guardReads().toIntArray(), new int[0]);
+    }
+
     /** Whether thread {@code t}'s next step can never wait: its guard reads nothing. */
     boolean neverWaits(int t) {
         mem.beginGuard();
@@ -141,11 +153,14 @@ final class Execution {
             prevNodes = java.util.Arrays.copyOf(prevNodes, n2);
             prevLast = java.util.Arrays.copyOf(prevLast, n2);
             prevPreemptions = java.util.Arrays.copyOf(prevPreemptions, n2);
+            prevStepAt = java.util.Arrays.copyOf(prevStepAt, n2);
         }
         marks[depth] = mem.mark();
         prevNodes[depth] = nodes[t];
         prevLast[depth] = last;
         prevPreemptions[depth] = preemptions;
+        prevStepAt[depth] = lastStepAt[t];
+        lastStepAt[t] = depth;
         path[depth] = t;
         depth++;
         if (preempts(t, enabled)) {
@@ -275,6 +290,7 @@ final class Execution {
         PathNode prev = prevNodes[depth];
         threadHash ^= Hash.thread(t, cur.hash) ^ Hash.thread(t, prev.hash);
         nodes[t] = prev;
+        lastStepAt[t] = prevStepAt[depth];
         last = prevLast[depth];
         preemptions = prevPreemptions[depth];
     }

@@ -55,6 +55,13 @@ public final class Explorer {
     private Footprint transactionFp;
     private static final Footprint UNKNOWN = new Footprint(new int[0], new int[0]);
     private int[] depthBuf = new int[0];
+    /** Filled by {@link #localStep} when it finds none: each enabled thread's next footprint, and the locks it holds. */
+    private Footprint[] nextFp = new Footprint[0];
+    /** Per depth of the current path: whether the state there was explored by a persistent set of several threads. */
+    private boolean[] reducedAt = new boolean[256];
+    private int[][] nextHeld = new int[0][];
+    /** The unfinished threads of the state {@link #localStep} looked at last ({@link #depthBuf}: their depths). */
+    private long stateAlive;
     /** The critical section being followed down the first path below the step that began it, or null. */
     private Section following;
     private Footprint[][] childPool = new Footprint[0][];
@@ -413,6 +420,10 @@ public final class Explorer {
         }
         boolean bounded = opts.preemptionBound() >= 0;
         boolean useSleep = opts.sleepSetsActive();
+        if (ex.depth >= reducedAt.length) {
+            reducedAt = java.util.Arrays.copyOf(reducedAt, 2 * ex.depth + 2);
+        }
+        reducedAt[ex.depth] = false;
         long key = opts.stateCaching() ? ex.key(bounded) : 0;
         int rotate = worker == 0 ? 0 : (int) ((Hash.mix(ex.key(false) + worker) >>> 1) % ex.n);
         long ample = enabled;
@@ -438,6 +449,24 @@ public final class Explorer {
                     ex.undo();
                 }
                 return abandon();
+            }
+            if (t < 0 && Long.bitCount(enabled) > 1) {
+                // No step alone: perhaps a few threads that keep to themselves.
+                for (int u = 0; u < ex.n; u++) {
+                    if ((enabled & (1L << u)) != 0 && (sleep & (1L << u)) != 0) {
+                        nextFp[u] = sleepFp[u];
+                        nextHeld[u] = ex.nodes[u].held;
+                    }
+                }
+                // (What the state was: the step localStep tried last may be applied.)
+                ample = ex.summary.smallestPersistent(enabled, stateAlive, nextFp, nextHeld, depthBuf);
+                if (ex.summary.contradicted()) {
+                    if (kept >= 0) {
+                        ex.undo();
+                    }
+                    return abandon();
+                }
+                reducedAt[ex.depth - (kept >= 0 ? 1 : 0)] = ample != enabled;
             }
         }
         long todo = ample & ~sleep;
@@ -601,7 +630,12 @@ public final class Explorer {
         keptViolation = null;
         AccessSummary summary = ex.summary;
         long alive = ex.aliveMask();
+        stateAlive = alive;
         int[] depths = ex.depths(depthBuf.length == ex.n ? depthBuf : (depthBuf = new int[ex.n]));
+        if (nextFp.length != ex.n) {
+            nextFp = new Footprint[ex.n];
+            nextHeld = new int[ex.n][];
+        }
         int last = ex.last >= 0 && (enabled & ~sleep & (1L << ex.last)) != 0 ? ex.last : -1;
         int found = -1;
         for (int t = 0; t < ex.n && found < 0; t++) {
@@ -619,6 +653,8 @@ public final class Explorer {
             int[] held = ex.nodes[t].held;
             Violation v = ex.step(t, enabled);
             transitions++;
+            nextFp[t] = v == null ? ex.lastFootprint : null;
+            nextHeld[t] = held;
             if (v == null && summary.isLocal(t, ex.lastFootprint, alive, held, depths)) {
                 found = t;
                 keptThread = t;
@@ -627,6 +663,9 @@ public final class Explorer {
             }
         }
         if (last < 0 || (found >= 0 && found < last)) {
+            if (found < 0) {
+                noteWaiting(alive & ~enabled);
+            }
             return found;
         }
         // The thread that ran last, tried last: it wins if it is local and comes first.
@@ -634,9 +673,14 @@ public final class Explorer {
             ex.undo();
             keptThread = -1;
         }
+        if (found < 0) {
+            noteWaiting(alive & ~enabled);
+        }
         int[] held = ex.nodes[last].held;
         Violation v = ex.step(last, enabled);
         transitions++;
+        nextFp[last] = v == null ? ex.lastFootprint : null;
+        nextHeld[last] = held;
         keptThread = last;
         if (v == null && summary.isLocal(last, ex.lastFootprint, alive, held, depths)) {
             return last;
@@ -648,6 +692,16 @@ public final class Explorer {
             keptViolation = null;
         }
         return found;
+    }
+
+    /** For persistent sets: what the guard of each thread in {@code waiting} reads in this state (what would wake it). */
+    private void noteWaiting(long waiting) {
+        for (int u = 0; u < ex.n; u++) {
+            if ((waiting & (1L << u)) != 0) {
+                nextFp[u] = ex.guardFootprint(u);
+                nextHeld[u] = ex.nodes[u].held;
+            }
+        }
     }
 
     /**
@@ -669,8 +723,8 @@ public final class Explorer {
                 continue;
             }
             PathNode node = ex.nodes[t];
-            if (node.parent == null) {
-                continue;
+            if (node.parent == null || reducedAt[ex.lastStepAt[t]]) {
+                continue; // (taken where not every thread was tried: nothing stands for the others going first)
             }
             Footprint e = node.entry();
             if (e == null || e == PathNode.VARIES) {

@@ -457,6 +457,26 @@ class ReductionSoundnessTest {
         }
     }
 
+    /**
+     * A transaction begins only where every thread was tried. T1 and T2 want L1 and T3 writes x0:
+     * at the start {T1, T2} keeps to itself (their lock steps touch nothing of T3's), so T3 waits;
+     * had T2's lock then begun a transaction, T3 could not come between T2 taking L1 and T2 writing
+     * x0 = 0 either, and x0 = -1 (T3 writes 1, T2 writes 0, T1 subtracts 1) was never reached.
+     */
+    @Example
+    void aTransactionBeginsOnlyWhereEveryThreadWasTried() {
+        RandomProgram p = new RandomProgram(1, 2, List.of(0L), List.of(
+                        List.of(new Instr(Kind.LOCK, 0, 0), new Instr(Kind.UNLOCK, 0, 0), new Instr(Kind.READ, 0, 0)),
+                        List.of(new Instr(Kind.LOCK, 1, 0), new Instr(Kind.ADD, 0, -1), new Instr(Kind.UNLOCK, 1, 0)),
+                        List.of(new Instr(Kind.LOCK, 1, 0), new Instr(Kind.WRITE_CONST, 0, 0), new Instr(Kind.UNLOCK, 1, 0)),
+                        List.of(new Instr(Kind.WRITE_CONST, 0, 1))),
+                List.of(), List.of());
+        assertThat(NaiveEnumerator.enumerate(p).finals().keySet()).contains(List.of(-1L, 0L, 0L));
+        for (Options o : List.of(EXHAUSTIVE, NO_SLEEP, LOCAL_ONLY, Options.exhaustive())) {
+            assertThat(explore(p, p.compile(), o.withStopAtFirst(false)).finals()).as("%s", o).isEqualTo(NaiveEnumerator.enumerate(p).finals().keySet());
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     record Run(Result result, Set<List<Long>> finals) {}
