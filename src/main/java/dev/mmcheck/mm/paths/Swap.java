@@ -97,12 +97,18 @@ public final class Swap {
 
     // ---- swap slots and the swap cache ----------------------------------------------------------
 
-    /** add_to_swap: a swap slot for the page and the page in the swap cache (one more reference). */
+    /**
+     * add_to_swap: a swap slot for the page and the page in the swap cache (one more reference).
+     * The slot is the first free one of this CPU's cluster, else of the whole device
+     * (scan_swap_map_slots: the CPU's cluster first).
+     */
     @Mirrors(value = "add_to_swap", file = "mm/swap_state.c", version = "5.12.9")
     public boolean addToSwap(Page page) {
         SwapSpace s = k.swap;
+        int first = s.clusterOf(k.cpu());
         long slot = k.load("get_swap_page() + add_to_swap_cache(" + page.name() + ")", m -> {
-            for (int i = 0; i < s.map.length; i++) {
+            for (int j = 0; j < s.map.length + s.perCpu; j++) {
+                int i = j < s.perCpu ? first + j : j - s.perCpu; // own cluster, then all
                 if (m.read(s.map[i]) == 0 && m.read(s.cache[i]) == 0) {
                     m.write(s.cache[i], page.pfn + 1);
                     m.add(page.refcount, 1);
