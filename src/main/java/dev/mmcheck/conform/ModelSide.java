@@ -113,7 +113,7 @@ final class ModelSide implements Timeline.Listener {
             }
         }
         return new Sizes(256, 8, 16, 64, 128, Math.max(2, s.processes().size()), 64, 1,
-                Math.max(1, s.files().size() + shmem), (int) filePages);
+                Math.max(1, s.files().size() + shmem), (int) filePages, 0);
     }
 
     // ---- the listener -----------------------------------------------------------------------------

@@ -114,7 +114,7 @@ public final class Kernel {
         this.patches = patches.isEmpty() ? EnumSet.noneOf(Patch.class) : EnumSet.copyOf(patches);
         this.cpus = cpus;
         this.setupCpu = cpus;
-        pages = new Page[sizes.pages()];
+        pages = new Page[sizes.pages() + sizes.pcpPages() * cpus];
         for (int i = 0; i < pages.length; i++) {
             pages[i] = new Page(this, i);
         }
@@ -158,8 +158,18 @@ public final class Kernel {
         cpuMm = new MmStruct[cpus + 1];
         pcp = new PerCpuPages(this, cpus + 1);
         memory = new Memory(layout);
-        for (Page p : pages) {
-            memory.write(p.buddy, 1);
+        for (int pfn = 0; pfn < sizes.pages(); pfn++) {
+            memory.write(pages[pfn].buddy, 1);
+        }
+        for (int c = 0; c < cpus; c++) {
+            long list = 0;
+            for (int pfn = sizes.pages() + c * sizes.pcpPages(); pfn < sizes.pages() + (c + 1) * sizes.pcpPages(); pfn++) {
+                if (pfn >= PerCpuPages.MAX_PFN) {
+                    throw new IllegalArgumentException("pfn " + pfn + " on a per-CPU list: the lists hold pfns below " + PerCpuPages.MAX_PFN);
+                }
+                list |= 1L << pfn;
+            }
+            memory.write(pcp.lists[c], list);
         }
         for (MmStruct mm : mms) {
             memory.write(mm.pgd.allocated, 1);

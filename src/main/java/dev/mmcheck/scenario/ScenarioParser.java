@@ -13,7 +13,7 @@ import java.util.Set;
  */
 public final class ScenarioParser {
     public static final Set<String> CONFIG_KEYS = Set.of("split-pte-ptlocks", "split-pmd-ptlocks", "move-pmd", "move-pud");
-    public static final Set<String> SIZE_KEYS = Set.of("pages", "pud-tables", "pmd-tables", "pte-tables", "vmas", "anon-vmas", "swap-slots", "files", "file-pages");
+    public static final Set<String> SIZE_KEYS = Set.of("pages", "pud-tables", "pmd-tables", "pte-tables", "vmas", "anon-vmas", "swap-slots", "files", "file-pages", "pcp-pages");
     public static final Set<String> VERDICTS = Set.of("VERIFIED", "VIOLATION", "INCOMPLETE");
 
     private final String file;

@@ -16,6 +16,7 @@ import dev.mmcheck.mm.types.AddressSpace;
 import dev.mmcheck.mm.types.MmStruct;
 import dev.mmcheck.mm.types.Page;
 import dev.mmcheck.mm.types.PageTable;
+import dev.mmcheck.mm.types.PerCpuPages;
 import dev.mmcheck.mm.types.Pgtable;
 import dev.mmcheck.mm.types.Pgtable.Level;
 import dev.mmcheck.mm.types.VmFlags;
@@ -73,7 +74,13 @@ public final class ScenarioProgram {
                 sz.getOrDefault("vmas", z.vmas()), Math.max(z.mms(), s.processes().size()),
                 sz.getOrDefault("anon-vmas", z.anonVmas()), sz.getOrDefault("swap-slots", z.swapSlots()),
                 Math.max(1, s.files().size()),
-                (int) Math.max(1, s.files().stream().mapToLong(Scenario.File::pages).max().orElse(1)));
+                (int) Math.max(1, s.files().stream().mapToLong(Scenario.File::pages).max().orElse(1)),
+                sz.getOrDefault("pcp-pages", z.pcpPages()));
+        if (sizes.pcpPages() > 0 && sizes.pages() + sizes.pcpPages() * s.cpus().size() > PerCpuPages.MAX_PFN) {
+            throw new ScenarioError(s.source() + ": " + s.name() + ": size pages=" + sizes.pages() + " and pcp-pages="
+                    + sizes.pcpPages() + " for " + s.cpus().size() + " CPUs make more than the " + PerCpuPages.MAX_PFN
+                    + " pages the per-CPU lists can hold");
+        }
         if (s.cpus().isEmpty()) {
             throw new ScenarioError(s.source() + ": " + s.name() + " has no 'cpu' section: nothing to explore"
                     + " (a scenario of sequential steps is for mmcheck conform)");

@@ -98,5 +98,8 @@ class TimelineTest {
                 .hasMessageContaining("t.mmc:5:22: a page is .");
         assertThatThrownBy(() -> ScenarioProgram.build(parse("scenario t\nprocess P\n  mmap 0x10000000 4K rw\n"), "base"))
                 .hasMessageContaining("has no 'cpu' section").hasMessageContaining("mmcheck conform");
+        assertThatThrownBy(() -> ScenarioProgram.build(parse("scenario t\nsize pages=60 pcp-pages=3\nprocess P\n  mmap 0x10000000 4K rw\n"
+                + "cpu a P\n  write 0x10000000\ncpu b P\n  write 0x10000000\n"), "base"))
+                .isInstanceOf(ScenarioError.class).hasMessageContaining("pages=60 and pcp-pages=3 for 2 CPUs");
     }
 }

@@ -34,7 +34,11 @@ public final class Machines {
 
     /** {@code setup} writes the initial state directly (no steps). */
     public static Machine machine(Generation g, List<Consumer<Kernel>> cpus, Consumer<Kernel> setup) {
-        Kernel k = new Kernel(Config.defaults(), g, Kernel.patchesOf(g), Sizes.defaults(), cpus.size());
+        return machine(g, Sizes.defaults(), cpus, setup);
+    }
+
+    public static Machine machine(Generation g, Sizes sizes, List<Consumer<Kernel>> cpus, Consumer<Kernel> setup) {
+        Kernel k = new Kernel(Config.defaults(), g, Kernel.patchesOf(g), sizes, cpus.size());
         setup.accept(k);
         List<ThreadSpec> threads = new ArrayList<>();
         for (int i = 0; i < cpus.size(); i++) {

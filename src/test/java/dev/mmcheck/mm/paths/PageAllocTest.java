@@ -6,7 +6,9 @@ import dev.mmcheck.engine.Explorer;
 import dev.mmcheck.engine.Options;
 import dev.mmcheck.engine.Result;
 import dev.mmcheck.engine.Verdict;
+import dev.mmcheck.mm.Generation;
 import dev.mmcheck.mm.Kernel;
+import dev.mmcheck.mm.Sizes;
 import dev.mmcheck.mm.lockdep.Machines;
 import dev.mmcheck.mm.types.Page;
 import java.util.ArrayList;
@@ -49,6 +51,29 @@ class PageAllocTest {
             assertThat(f[0] & f[1]).isZero();
             assertThat(f[0] | f[1]).isEqualTo(0b11L);
         });
+    }
+
+    /** With pcp-pages, each CPU starts with pages of its own: two CPUs allocating at once take their own. */
+    @Test
+    void cpusStartingWithPagesOfTheirOwnAllocateApart() {
+        Sizes d = Sizes.defaults();
+        Sizes sizes = new Sizes(d.pages(), d.pudTables(), d.pmdTables(), d.pteTables(), d.vmas(), d.mms(), d.anonVmas(),
+                d.swapSlots(), d.files(), d.filePages(), 1);
+        Consumer<Kernel> alloc = k -> k.pageAlloc.allocPage();
+        Machines.Machine m = Machines.machine(Generation.K5_12, sizes, List.of(alloc, alloc), k -> {});
+        List<Long> allocated = new ArrayList<>();
+        Result r = new Explorer(m.program(), Options.exhaustive().withStopAtFirst(false), mem -> {
+            long a = 0;
+            for (int pfn = 0; pfn < m.k().pageCount(); pfn++) {
+                a |= mem.peek(m.k().page(pfn).allocated) << pfn;
+            }
+            allocated.add(a);
+        }).run();
+        assertThat(r.verdict()).isEqualTo(Verdict.VERIFIED);
+        assertThat(m.k().pageCount()).isEqualTo(d.pages() + 2);
+        // One final state: CPU0 took the first page after the buddy pages, CPU1 the second, whoever went first.
+        assertThat(allocated).containsExactly(0b11L << d.pages());
+        assertThat(r.stats().executions()).isEqualTo(1);
     }
 
     @Test
