@@ -30,6 +30,14 @@ public final class Explorer {
     private final int worker;
     /** States below which some branch ended in a violation and was not explored further. */
     private final it.unimi.dsi.fastutil.longs.LongOpenHashSet cutStates = new it.unimi.dsi.fastutil.longs.LongOpenHashSet();
+    /**
+     * Above this many states with several ways out on the path, a state another worker is exploring
+     * is explored again in this worker's own order, so that the workers start apart; below, it is
+     * left to the other, which will explore it to the end (a run stops only as a whole).
+     */
+    private static final int SHARED_BELOW = 4;
+    /** States with several ways out on the current path. */
+    private int branchings;
     private static final int STOP = 1;
     private static final int CUT = 2;
     /** Random executions that learn footprints before the search, and how many in a row must learn nothing. */
@@ -261,6 +269,8 @@ public final class Explorer {
         transitions = 0;
         cutStates.clear();
         outOfBudget = false;
+        branchings = 0;
+        following = null;
         ex = new Execution(program, roots, resumers);
         if (opts.localStepsActive()) {
             ex.summary = shared.summary;
@@ -476,7 +486,7 @@ public final class Explorer {
         // stored is only explored again if it is reached again).
         boolean store = opts.stateCaching() && !(inChain && local);
         if (store) {
-            long asleepBefore = visited.visit(key, sleep);
+            long asleepBefore = visited.visit(key, sleep, branchings > SHARED_BELOW);
             if (asleepBefore >= 0) {
                 cut = cutStates.contains(key);
                 todo = asleepBefore & ~sleep & ample;
@@ -494,6 +504,10 @@ public final class Explorer {
             kept = -1;
         }
         long done = 0;
+        boolean branching = Long.bitCount(todo) > 1;
+        if (branching) {
+            branchings++;
+        }
         // Per-level arrays, reused: an entry is only read where its thread's bit in done or childSleep is set.
         int level = ex.depth - (kept >= 0 ? 1 : 0); // this state's depth, a kept step not counted
         if (useSleep && level + 1 >= donePool.length) {
@@ -580,6 +594,9 @@ public final class Explorer {
                 }
                 done |= 1L << t;
             }
+        }
+        if (branching) {
+            branchings--; // (a search that stops does not come back here: explore() starts at 0)
         }
         transactionFp = inTransaction < 0 ? null : forcedFp != null ? forcedFp : UNKNOWN;
         if (store) {

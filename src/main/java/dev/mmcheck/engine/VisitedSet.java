@@ -120,6 +120,15 @@ final class VisitedSet {
      * the sleep set it was completed with, replaced by the intersection of both.
      */
     long visit(long key, long sleep) {
+        return visit(key, sleep, false);
+    }
+
+    /**
+     * As {@link #visit}, but with {@code shareInProgress} a state another explorer is still
+     * exploring is taken as explored by it: the caller explores only the steps that were asleep
+     * for that explorer and are awake for it (the other explores the rest, to the end).
+     */
+    long visit(long key, long sleep, boolean shareInProgress) {
         if (key == EMPTY) {
             key = ZERO_KEY;
         }
@@ -129,7 +138,11 @@ final class VisitedSet {
             if (s.key(i) == key) {
                 long old = s.mask(i);
                 if ((old & doneBit()) == 0) {
-                    return IN_PROGRESS;
+                    if (!shareInProgress) {
+                        return IN_PROGRESS;
+                    }
+                    s.setMask(i, old & sleep);
+                    return old;
                 }
                 s.setMask(i, (old & sleep) | doneBit());
                 return old & ~doneBit();
