@@ -8,11 +8,16 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Depth-first exploration of every interleaving of a program, with two reductions that keep every
- * reachable state and every violation: state caching (a state already explored is not explored
- * again) and sleep sets (after exploring step a then b from a state, b then a is not explored when
- * a and b touch no common slot with a write). With both, a revisited state is explored again only
- * for the steps that were asleep at the first visit and are awake now (Godefroid, 1996).
+ * Depth-first exploration of every interleaving of a program, with reductions that keep every
+ * reachable final state and every violation: state caching (a state already explored is not
+ * explored again) and sleep sets (after exploring step a then b from a state, b then a is not
+ * explored when a and b touch no common slot with a write; adds to a counter and whole critical
+ * sections of one lock are compared more finely, {@link Footprint}, {@link Section}). With both, a
+ * revisited state is explored again only for the steps that were asleep at the first visit and are
+ * awake now (Godefroid, 1996). With local steps on, a state is explored through a persistent set
+ * learned from what the threads touch ({@link AccessSummary}): one step alone where it can, else
+ * the smallest set of threads that keeps to itself; and transactions (Lipton) run a thread on
+ * after it takes a lock. docs/design.md says why each is sound.
  *
  * <p>Several explorers can share one visited set ({@link #parallel}): each walks the whole graph in
  * its own order, and a state one of them has entered is left to it by the others. Every state
