@@ -40,7 +40,7 @@ public final class Explorer {
      * is explored again in this worker's own order, so that the workers start apart; below, it is
      * left to the other, which will explore it to the end (a run stops only as a whole).
      */
-    private static final int SHARED_BELOW = 4;
+    private static final int SHARED_BELOW = 12;
     /** States with several ways out on the current path. */
     private int branchings;
     private static final int STOP = 1;
