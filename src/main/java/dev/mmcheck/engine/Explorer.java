@@ -41,6 +41,7 @@ public final class Explorer {
      * left to the other, which will explore it to the end (a run stops only as a whole).
      */
     private static final int SHARED_BELOW = 12;
+    private int sharedBelow = SHARED_BELOW;
     /** States with several ways out on the current path. */
     private int branchings;
     private static final int STOP = 1;
@@ -307,6 +308,11 @@ public final class Explorer {
 
     /** {@code learnFirst}: see {@link #learningFirst}. */
     static Result parallel(Supplier<Program> programs, Options opts, int workers, long stackSize, boolean learnFirst) {
+        return parallel(programs, opts, workers, stackSize, learnFirst, SHARED_BELOW);
+    }
+
+    /** {@code sharedBelow}: see {@link #SHARED_BELOW} (tests share from higher up, where small programs get). */
+    static Result parallel(Supplier<Program> programs, Options opts, int workers, long stackSize, boolean learnFirst, int sharedBelow) {
         if (workers < 2 || !opts.stopAtFirst() || opts.kind() != null) {
             return new Explorer(programs.get(), opts).learningFirst(learnFirst).run();
         }
@@ -316,6 +322,9 @@ public final class Explorer {
         explorers.add(new Explorer(first, opts, null, shared, 0));
         for (int w = 1; w < workers; w++) {
             explorers.add(new Explorer(programs.get(), opts, null, shared, w));
+        }
+        for (Explorer e : explorers) {
+            e.sharedBelow = sharedBelow;
         }
         if (learnFirst) {
             runAll(explorers, shared, stackSize, e -> e.learnFootprints(e.worker, workers));
@@ -491,7 +500,7 @@ public final class Explorer {
         // stored is only explored again if it is reached again).
         boolean store = opts.stateCaching() && !(inChain && local);
         if (store) {
-            long asleepBefore = visited.visit(key, sleep, branchings > SHARED_BELOW);
+            long asleepBefore = visited.visit(key, sleep, branchings > sharedBelow);
             if (asleepBefore >= 0) {
                 cut = cutStates.contains(key);
                 todo = asleepBefore & ~sleep & ample;
