@@ -80,7 +80,7 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--no-sleep-sets", description = "Explore without sleep sets (to cross-check the reduction).")
     boolean noSleepSets;
 
-    @Option(names = "--no-local-steps", description = "Explore without taking local steps at once (to cross-check the reduction).")
+    @Option(names = "--no-local-steps", description = "Explore without the persistent sets learned from what the threads touch (a local step taken at once, or a few threads that keep to themselves), and so without transactions (to cross-check the reduction).")
     boolean noLocalSteps;
 
     @Option(names = "--no-transactions", description = "Explore without running a thread on alone after it takes a lock that commutes with what the others do (to cross-check the reduction).")
