@@ -8,7 +8,7 @@ import java.util.Arrays;
  * writes because two adds to one counter commute as long as neither sees a different value of it
  * either way round ({@link Add#commutes}).
  */
-public record Footprint(int[] reads, int[] writes, Add[] adds, int lock, int[] lockSlots) {
+public record Footprint(int[] reads, int[] writes, Add[] adds, int lock, int[] lockSlots, int[] readSet, int[] writeSet) {
     static final Add[] NO_ADDS = new Add[0];
 
     public Footprint(int[] reads, int[] writes) {
@@ -17,6 +17,11 @@ public record Footprint(int[] reads, int[] writes, Add[] adds, int lock, int[] l
 
     public Footprint(int[] reads, int[] writes, Add[] adds) {
         this(reads, writes, adds, -1, null);
+    }
+
+    /** {@code readSet} and {@code writeSet}: the slots read and written, adds counted as both (made once). */
+    Footprint(int[] reads, int[] writes, Add[] adds, int lock, int[] lockSlots) {
+        this(reads, writes, adds, lock, lockSlots, adds.length == 0 ? reads : plus(reads, adds), adds.length == 0 ? writes : plus(writes, adds));
     }
 
     /**
@@ -56,16 +61,6 @@ public record Footprint(int[] reads, int[] writes, Add[] adds, int lock, int[] l
         boolean commutes(Add o, long before) {
             return seen(before) == seen(before + o.delta) && o.seen(before) == o.seen(before + delta);
         }
-    }
-
-    /** The slots read, adds counted as reads: for what knows nothing of adds. */
-    int[] readSet() {
-        return adds.length == 0 ? reads : plus(reads, adds);
-    }
-
-    /** The slots written, adds counted as writes. */
-    int[] writeSet() {
-        return adds.length == 0 ? writes : plus(writes, adds);
     }
 
     private static int[] plus(int[] slots, Add[] adds) {

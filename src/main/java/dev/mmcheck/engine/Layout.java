@@ -10,7 +10,8 @@ import java.util.List;
  */
 public final class Layout {
     private final List<String> names = new ArrayList<>();
-    private final java.util.BitSet lockState = new java.util.BitSet();
+    /** Slots marked {@link #lockState}, a bit each; replaced, never changed in place (read without the monitor). */
+    private volatile long[] lockState = new long[0];
 
     public synchronized int alloc(String name) {
         names.add(name);
@@ -36,11 +37,14 @@ public final class Layout {
      * only the lock's own steps touch. Critical sections of the lock commute over it ({@link Section}).
      */
     public synchronized void lockState(int slot) {
-        lockState.set(slot);
+        long[] bits = java.util.Arrays.copyOf(lockState, Math.max(lockState.length, (slot >>> 6) + 1));
+        bits[slot >>> 6] |= 1L << slot;
+        lockState = bits;
     }
 
-    synchronized boolean isLockState(int slot) {
-        return lockState.get(slot);
+    boolean isLockState(int slot) {
+        long[] bits = lockState;
+        return (slot >>> 6) < bits.length && (bits[slot >>> 6] & (1L << slot)) != 0;
     }
 
     public synchronized int size() {

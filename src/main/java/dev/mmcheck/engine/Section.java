@@ -18,15 +18,22 @@ final class Section {
     private final int lock;
     private final int mark;
     private int[] lockSlots;
-    private Footprint fp;
+    /** What the section's steps read and wrote so far (adds counted as both). */
+    private final IntArrayList reads = new IntArrayList();
+    private final IntArrayList writes = new IntArrayList();
     private boolean complete;
 
     private Section(int thread, int lock, Footprint taking, int mark) {
         this.thread = thread;
         this.lock = lock;
-        this.fp = taking;
         this.mark = mark;
         this.lockSlots = new int[] {lock};
+        addAll(taking);
+    }
+
+    private void addAll(Footprint f) {
+        reads.addElements(reads.size(), f.readSet());
+        writes.addElements(writes.size(), f.writeSet());
     }
 
     /**
@@ -48,8 +55,7 @@ final class Section {
 
     /** Adds the step thread {@link #thread} just ran in {@code ex}; returns whether it ended the section. */
     boolean add(Execution ex) {
-        Footprint f = ex.lastFootprint;
-        fp = fp.with(f);
+        addAll(ex.lastFootprint);
         if (!ex.mem.tookOrReleased(lock)) {
             return false;
         }
@@ -57,8 +63,9 @@ final class Section {
         if (events.size() != 1 || (events.getInt(0) & 2) == 0) {
             return true; // took it again, or more than that: not a section this follows
         }
-        lockSlots = lockState(ex.mem.layout(), lock, fp);
-        for (int s : fp.writeSet()) {
+        lockSlots = lockState(ex.mem.layout(), lock);
+        for (int i = 0; i < writes.size(); i++) {
+            int s = writes.getInt(i);
             if (contains(lockSlots, s) && ex.mem.valueAt(mark, s) != ex.mem.value(s)) {
                 return true;
             }
@@ -69,21 +76,18 @@ final class Section {
 
     /** The footprint the lock-taking step stands for in sleep sets: the whole section, if it was followed to its end; else null. */
     Footprint footprint() {
-        return complete ? fp.asSection(lock, lockSlots) : null;
+        return complete ? new Footprint(reads.toIntArray(), writes.toIntArray()).asSection(lock, lockSlots) : null;
     }
 
     /** The slots of {@code lock} the section touched: the lock's own, and those marked as its ({@link Layout#lockState}). */
-    private static int[] lockState(Layout layout, int lock, Footprint f) {
-        it.unimi.dsi.fastutil.ints.IntLinkedOpenHashSet out = new it.unimi.dsi.fastutil.ints.IntLinkedOpenHashSet();
-        out.add(lock);
-        for (int s : f.readSet()) {
-            if (layout.isLockState(s)) {
-                out.add(s);
-            }
-        }
-        for (int s : f.writeSet()) {
-            if (layout.isLockState(s)) {
-                out.add(s);
+    private int[] lockState(Layout layout, int lock) {
+        IntArrayList out = IntArrayList.of(lock);
+        for (IntArrayList slots : java.util.List.of(reads, writes)) {
+            for (int i = 0; i < slots.size(); i++) {
+                int s = slots.getInt(i);
+                if (layout.isLockState(s) && !out.contains(s)) {
+                    out.add(s);
+                }
             }
         }
         return out.toIntArray();
