@@ -362,21 +362,12 @@ final class AccessSummary {
         long best = enabled;
         long bestSet = 0;
         for (int t = 0; t < n; t++) {
-            if (((enabled & ~bad) & (1L << t)) == 0) {
-                continue;
-            }
-            long set = 1L << t;
-            for (long grown = set; ; set = grown) {
-                for (long b = set; b != 0; b &= b - 1) {
-                    grown |= conf[Long.numberOfTrailingZeros(b)];
+            if (((enabled & ~bad) & (1L << t)) != 0) {
+                long set = closure(1L << t, conf, bad, enabled, Long.bitCount(best));
+                if (set != 0) {
+                    best = set & enabled;
+                    bestSet = set;
                 }
-                if (grown == set || (grown & bad) != 0 || Long.bitCount(grown & enabled) >= Long.bitCount(best)) {
-                    break;
-                }
-            }
-            if ((set & bad) == 0 && Long.bitCount(set & enabled) < Long.bitCount(best) && closed(set, conf)) {
-                best = set & enabled;
-                bestSet = set;
             }
         }
         if (bestSet == 0) {
@@ -390,13 +381,24 @@ final class AccessSummary {
         return version == v0 ? best : enabled; // else the summary changed meanwhile: all, which is always sound
     }
 
-    private static boolean closed(long set, long[] conf) {
-        for (long b = set; b != 0; b &= b - 1) {
-            if ((conf[Long.numberOfTrailingZeros(b)] & ~set) != 0) {
-                return false;
+    /**
+     * {@code set} with every thread its members may conflict with, and theirs in turn; 0 if that
+     * takes in a {@code bad} thread or {@code limit} enabled ones.
+     */
+    private static long closure(long set, long[] conf, long bad, long enabled, int limit) {
+        while (true) {
+            long grown = set;
+            for (long b = set; b != 0; b &= b - 1) {
+                grown |= conf[Long.numberOfTrailingZeros(b)];
             }
+            if ((grown & bad) != 0 || Long.bitCount(grown & enabled) >= limit) {
+                return 0;
+            }
+            if (grown == set) {
+                return set;
+            }
+            set = grown;
         }
-        return true;
     }
 
     private void rely(int t, Footprint f, long alive, int[] depths) {

@@ -124,16 +124,19 @@ final class Execution {
 
     /** What the guard of thread {@code t}'s next step reads now, as a footprint of reads. */
     Footprint guardFootprint(int t) {
-        mem.beginGuard();
-        nodes[t].op.enabled(mem);
-        return new Footprint(mem.guardReads().toIntArray(), new int[0]);
+        return new Footprint(guardReads(t).toIntArray(), new int[0]);
     }
 
     /** Whether thread {@code t}'s next step can never wait: its guard reads nothing. */
     boolean neverWaits(int t) {
+        return guardReads(t).isEmpty();
+    }
+
+    /** The slots the guard of thread {@code t}'s next step reads now; valid until the next step or guard. */
+    private it.unimi.dsi.fastutil.ints.IntArrayList guardReads(int t) {
         mem.beginGuard();
         nodes[t].op.enabled(mem);
-        return mem.guardReads().isEmpty();
+        return mem.guardReads();
     }
 
     /** Whether running {@code t} now would preempt the thread that ran last. */

@@ -69,13 +69,16 @@ public final class Explorer {
     private Footprint transactionFp;
     private static final Footprint UNKNOWN = new Footprint(new int[0], new int[0]);
     private int[] depthBuf = new int[0];
-    /** Filled by {@link #localStep} when it finds none: each enabled thread's next footprint, and the locks it holds. */
+    /**
+     * Noted by {@link #localStep} when it finds no local step ({@link #noteState}), for persistent
+     * sets: per unfinished thread its next step's footprint (what its guard reads, for one that
+     * waits) and the locks it holds; the unfinished threads ({@link #depthBuf}: their depths).
+     */
     private Footprint[] nextFp = new Footprint[0];
+    private int[][] nextHeld = new int[0][];
+    private long stateAlive;
     /** Per depth of the current path: whether the state there was explored by a persistent set of several threads. */
     private boolean[] reducedAt = new boolean[256];
-    private int[][] nextHeld = new int[0][];
-    /** The unfinished threads of the state {@link #localStep} looked at last ({@link #depthBuf}: their depths). */
-    private long stateAlive;
     /** The critical section being followed down the first path below the step that began it, or null. */
     private Section following;
     private Footprint[][] childPool = new Footprint[0][];
@@ -475,14 +478,8 @@ public final class Explorer {
                 return abandon();
             }
             if (t < 0 && Long.bitCount(enabled) > 1) {
-                // No step alone: perhaps a few threads that keep to themselves.
-                for (int u = 0; u < ex.n; u++) {
-                    if ((enabled & (1L << u)) != 0 && (sleep & (1L << u)) != 0) {
-                        nextFp[u] = sleepFp[u];
-                        nextHeld[u] = ex.nodes[u].held;
-                    }
-                }
-                // (What the state was: the step localStep tried last may be applied.)
+                // No step alone: perhaps a few threads that keep to themselves. (localStep noted the
+                // state: the step it tried last may be applied.)
                 ample = ex.summary.smallestPersistent(enabled, stateAlive, nextFp, nextHeld, depthBuf);
                 if (ex.summary.contradicted()) {
                     if (kept >= 0) {
@@ -661,8 +658,7 @@ public final class Explorer {
         keptViolation = null;
         AccessSummary summary = ex.summary;
         long alive = ex.aliveMask();
-        stateAlive = alive;
-        int[] depths = ex.depths(depthBuf.length == ex.n ? depthBuf : (depthBuf = new int[ex.n]));
+        int[] depths = depths();
         if (nextFp.length != ex.n) {
             nextFp = new Footprint[ex.n];
             nextHeld = new int[ex.n][];
@@ -685,7 +681,6 @@ public final class Explorer {
             Violation v = ex.step(t, enabled);
             transitions++;
             nextFp[t] = v == null ? ex.lastFootprint : null;
-            nextHeld[t] = held;
             if (v == null && summary.isLocal(t, ex.lastFootprint, alive, held, depths)) {
                 found = t;
                 keptThread = t;
@@ -695,7 +690,7 @@ public final class Explorer {
         }
         if (last < 0 || (found >= 0 && found < last)) {
             if (found < 0) {
-                noteWaiting(alive & ~enabled);
+                noteState(alive, enabled, sleep, sleepFp);
             }
             return found;
         }
@@ -705,13 +700,12 @@ public final class Explorer {
             keptThread = -1;
         }
         if (found < 0) {
-            noteWaiting(alive & ~enabled);
+            noteState(alive, enabled, sleep, sleepFp);
         }
         int[] held = ex.nodes[last].held;
         Violation v = ex.step(last, enabled);
         transitions++;
         nextFp[last] = v == null ? ex.lastFootprint : null;
-        nextHeld[last] = held;
         keptThread = last;
         if (v == null && summary.isLocal(last, ex.lastFootprint, alive, held, depths)) {
             return last;
@@ -725,14 +719,31 @@ public final class Explorer {
         return found;
     }
 
-    /** For persistent sets: what the guard of each thread in {@code waiting} reads in this state (what would wake it). */
-    private void noteWaiting(long waiting) {
+    /**
+     * For persistent sets, when no step is local: the state as it is (every step tried so far
+     * undone), beside the footprints of the steps tried (noted as they ran, the last thread's
+     * after this): the unfinished threads, the locks each holds, an asleep step's footprint, and
+     * what the guard of each waiting thread reads (what would wake it).
+     */
+    private void noteState(long alive, long enabled, long sleep, Footprint[] sleepFp) {
+        stateAlive = alive;
         for (int u = 0; u < ex.n; u++) {
-            if ((waiting & (1L << u)) != 0) {
+            long bit = 1L << u;
+            if ((alive & bit) == 0) {
+                continue;
+            }
+            nextHeld[u] = ex.nodes[u].held;
+            if ((enabled & bit) == 0) {
                 nextFp[u] = ex.guardFootprint(u);
-                nextHeld[u] = ex.nodes[u].held;
+            } else if ((sleep & bit) != 0) {
+                nextFp[u] = sleepFp[u];
             }
         }
+    }
+
+    /** Each thread's depth in its history, in {@link #depthBuf}. */
+    private int[] depths() {
+        return ex.depths(depthBuf.length == ex.n ? depthBuf : (depthBuf = new int[ex.n]));
     }
 
     /**
@@ -742,8 +753,9 @@ public final class Explorer {
      * any execution in which another thread runs next is one in which that thread ran before the
      * lock was taken, explored from the state where it was. So its next step is taken alone, if
      * that step can never wait: one that can (a second lock, taken in the other order by another
-     * CPU) would hide the deadlock of two CPUs each holding one lock and waiting for the other. A step that is also a left mover (local) is not followed this way:
-     * it was taken alone already, so nothing explored before it stands for the others going first.
+     * CPU) would hide the deadlock of two CPUs each holding one lock and waiting for the other. A
+     * step that is also a left mover (local) is not followed this way: it was taken alone already,
+     * so nothing explored before it stands for the others going first.
      * Lowest index first, so that the choice depends on the state only. -1 for none.
      */
     private int transactionThread(long enabled) {
@@ -762,7 +774,7 @@ public final class Explorer {
                 continue;
             }
             if (depths == null) {
-                depths = ex.depths(depthBuf.length == ex.n ? depthBuf : (depthBuf = new int[ex.n]));
+                depths = depths();
             }
             if (ex.neverWaits(t) && !ex.summary.isLocal(t, e, alive, node.parent.held, depths)
                     && ex.summary.isLocal(t, e, alive, node.held, depths) && node.use(e)) {

@@ -84,9 +84,7 @@ public record Footprint(int[] reads, int[] writes, Add[] adds, int lock, int[] l
 
     /** Whether the two steps may not commute, adds counted as reads and writes. */
     public boolean conflictsWith(Footprint o) {
-        int[] w = writeSet();
-        int[] ow = o.writeSet();
-        return intersects(w, ow) || intersects(w, o.readSet()) || intersects(readSet(), ow);
+        return conflict(readSet, writeSet, o.readSet, o.writeSet, null);
     }
 
     /**
@@ -97,12 +95,18 @@ public record Footprint(int[] reads, int[] writes, Add[] adds, int lock, int[] l
      */
     boolean conflictsWith(Footprint o, Memory m) {
         if (lock >= 0 && m.tookOrReleased(lock)) {
-            return sectionConflictsWith(o);
+            // A whole critical section and a step that took or released the same lock: a conflict on
+            // the lock's own slots does not count. The step belongs to a critical section of another
+            // CPU that, in any execution where this section comes after it, ends before this one
+            // begins, and both leave the lock as they found it: if nothing else conflicts, the two
+            // sections commute.
+            return conflict(reads, writes, o.readSet, o.writeSet, lockSlots);
         }
         if (adds.length == 0 && o.adds.length == 0) {
-            return intersects(writes, o.writes) || intersects(writes, o.reads) || intersects(reads, o.writes);
+            return conflict(reads, writes, o.reads, o.writes, null);
         }
-        if (new Footprint(reads, writes).conflictsWith(o) || new Footprint(o.reads, o.writes).conflictsWith(this)) {
+        // An add conflicts with any read or write of its counter; with another add, it depends.
+        if (conflict(reads, writes, o.readSet, o.writeSet, null) || conflict(o.reads, o.writes, readSet, writeSet, null)) {
             return true;
         }
         for (Add a : adds) {
@@ -115,21 +119,15 @@ public record Footprint(int[] reads, int[] writes, Add[] adds, int lock, int[] l
         return false;
     }
 
-    /**
-     * For a whole critical section and a step that took or released the same lock: a conflict on
-     * the lock's own slots does not count. The step belongs to a critical section of another CPU
-     * that, in any execution where this section comes after it, ends before this one begins, and
-     * both leave the lock as they found it: if nothing else conflicts, the two sections commute.
-     */
-    private boolean sectionConflictsWith(Footprint o) {
-        int[] ow = o.writeSet();
-        return intersects(writes, ow, lockSlots) || intersects(writes, o.readSet(), lockSlots) || intersects(reads, ow, lockSlots);
+    /** Whether one side writes a slot the other reads or writes, slots in {@code except} (may be null) aside. */
+    private static boolean conflict(int[] r1, int[] w1, int[] r2, int[] w2, int[] except) {
+        return intersects(w1, w2, except) || intersects(w1, r2, except) || intersects(r1, w2, except);
     }
 
     private static boolean intersects(int[] a, int[] b, int[] except) {
         for (int x : a) {
             for (int y : b) {
-                if (x == y && !contains(except, x)) {
+                if (x == y && (except == null || !contains(except, x))) {
                     return true;
                 }
             }
@@ -137,21 +135,10 @@ public record Footprint(int[] reads, int[] writes, Add[] adds, int lock, int[] l
         return false;
     }
 
-    private static boolean contains(int[] a, int x) {
+    static boolean contains(int[] a, int x) {
         for (int y : a) {
             if (y == x) {
                 return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean intersects(int[] a, int[] b) {
-        for (int x : a) {
-            for (int y : b) {
-                if (x == y) {
-                    return true;
-                }
             }
         }
         return false;

@@ -81,36 +81,35 @@ public final class Memory {
      * get_page): two such steps commute, as they do on a CPU, though both write the slot.
      */
     public void add(int slot, long delta) {
-        adds.add(new Footprint.Add(slot, delta, Footprint.Add.BLIND));
-        set(slot, value(slot) + delta);
+        addSeeing(slot, delta, Footprint.Add.BLIND);
     }
 
     /** Adds {@code delta} to the counter in {@code slot}; returns the sign of the sum (atomic_dec_and_test: 0). */
     public int addAndSign(int slot, long delta) {
-        adds.add(new Footprint.Add(slot, delta, Footprint.Add.NEW_SIGN));
-        long v = value(slot) + delta;
-        set(slot, v);
-        return Long.signum(v);
+        return Long.signum(addSeeing(slot, delta, Footprint.Add.NEW_SIGN) + delta);
     }
 
     /** Adds {@code delta} to the counter in {@code slot}; returns the sign of the value before (atomic_inc_and_test of a count from -1: 0). */
     public int signAndAdd(int slot, long delta) {
-        adds.add(new Footprint.Add(slot, delta, Footprint.Add.OLD_SIGN));
-        long v = value(slot);
-        set(slot, v + delta);
-        return Long.signum(v);
+        return Long.signum(addSeeing(slot, delta, Footprint.Add.OLD_SIGN));
     }
 
     /** Adds {@code delta} to the counter in {@code slot} unless it is zero (atomic_add_unless); returns whether it added. */
     public boolean addUnlessZero(int slot, long delta) {
-        long v = value(slot);
-        if (v == 0) {
+        if (value(slot) == 0) {
             reads.add(slot); // it saw the zero: a read, which any change of the counter conflicts with
             return false;
         }
-        adds.add(new Footprint.Add(slot, delta, Footprint.Add.OLD_NONZERO));
-        set(slot, v + delta);
+        addSeeing(slot, delta, Footprint.Add.OLD_NONZERO);
         return true;
+    }
+
+    /** Records an add that sees {@code sees} of the counter ({@link Footprint.Add}) and makes it; returns the value before. */
+    private long addSeeing(int slot, long delta, int sees) {
+        adds.add(new Footprint.Add(slot, delta, sees));
+        long before = value(slot);
+        set(slot, before + delta);
+        return before;
     }
 
     /** The value in {@code slot}, recorded nowhere: for the explorer's own questions. */

@@ -63,10 +63,10 @@ final class Section {
         if (events.size() != 1 || (events.getInt(0) & 2) == 0) {
             return true; // took it again, or more than that: not a section this follows
         }
-        lockSlots = lockState(ex.mem.layout(), lock);
+        lockSlots = lockState(ex.mem.layout());
         for (int i = 0; i < writes.size(); i++) {
             int s = writes.getInt(i);
-            if (contains(lockSlots, s) && ex.mem.valueAt(mark, s) != ex.mem.value(s)) {
+            if (Footprint.contains(lockSlots, s) && ex.mem.valueAt(mark, s) != ex.mem.value(s)) {
                 return true;
             }
         }
@@ -80,7 +80,7 @@ final class Section {
     }
 
     /** The slots of {@code lock} the section touched: the lock's own, and those marked as its ({@link Layout#lockState}). */
-    private int[] lockState(Layout layout, int lock) {
+    private int[] lockState(Layout layout) {
         IntArrayList out = IntArrayList.of(lock);
         for (IntArrayList slots : java.util.List.of(reads, writes)) {
             for (int i = 0; i < slots.size(); i++) {
@@ -91,14 +91,5 @@ final class Section {
             }
         }
         return out.toIntArray();
-    }
-
-    private static boolean contains(int[] a, int x) {
-        for (int y : a) {
-            if (y == x) {
-                return true;
-            }
-        }
-        return false;
     }
 }

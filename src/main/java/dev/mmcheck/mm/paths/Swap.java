@@ -107,17 +107,18 @@ public final class Swap {
         SwapSpace s = k.swap;
         int first = s.clusterOf(k.cpu());
         long slot = k.load("get_swap_page() + add_to_swap_cache(" + page.name() + ")", m -> {
-            for (int j = 0; j < s.map.length + s.perCpu; j++) {
-                int i = j < s.perCpu ? first + j : j - s.perCpu; // own cluster, then all
-                if (m.read(s.map[i]) == 0 && m.read(s.cache[i]) == 0) {
-                    m.write(s.cache[i], page.pfn + 1);
-                    m.add(page.refcount, 1);
-                    page.set(m, PageFlags.bit(PageFlags.PG_swapcache) | PageFlags.bit(PageFlags.PG_dirty));
-                    m.write(page.privateSlot, i);
-                    return i;
-                }
+            int i = s.firstFree(m, first, first + s.perCpu);
+            if (i < 0) {
+                i = s.firstFree(m, 0, s.map.length);
             }
-            return -1;
+            if (i < 0) {
+                return -1;
+            }
+            m.write(s.cache[i], page.pfn + 1);
+            m.add(page.refcount, 1);
+            page.set(m, PageFlags.bit(PageFlags.PG_swapcache) | PageFlags.bit(PageFlags.PG_dirty));
+            m.write(page.privateSlot, i);
+            return i;
         }, r -> r < 0 ? "no swap space" : "swap slot " + r);
         return slot >= 0;
     }

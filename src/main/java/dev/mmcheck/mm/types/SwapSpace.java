@@ -1,5 +1,6 @@
 package dev.mmcheck.mm.types;
 
+import dev.mmcheck.engine.Memory;
 import dev.mmcheck.mm.Kernel;
 
 /**
@@ -25,6 +26,16 @@ public final class SwapSpace {
             map[i] = k.layout.alloc("swap_map[" + i + "]");
             cache[i] = k.layout.alloc("swap_cache[" + i + "]");
         }
+    }
+
+    /** The first free slot (no swap pte refers to it, no page in the swap cache for it) in [from, to), or -1. */
+    public int firstFree(Memory m, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (m.read(map[i]) == 0 && m.read(cache[i]) == 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The first slot of CPU {@code cpu}'s cluster. */
