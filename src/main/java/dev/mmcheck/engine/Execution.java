@@ -50,10 +50,15 @@ final class Execution {
     }
 
     static Resumer[] resumers(Program p, FrameNamer namer) {
+        return resumers(p, namer, false);
+    }
+
+    /** {@code merge}: a thread's histories meet where its code says they may ({@link Steps#boundary}). */
+    static Resumer[] resumers(Program p, FrameNamer namer, boolean merge) {
         List<ThreadSpec> ts = p.threads();
         Resumer[] rs = new Resumer[ts.size()];
         for (int i = 0; i < rs.length; i++) {
-            rs[i] = new Resumer(ts.get(i), i, namer);
+            rs[i] = new Resumer(ts.get(i), i, namer, merge);
         }
         return rs;
     }
@@ -71,7 +76,12 @@ final class Execution {
         return marks[depth - 1];
     }
 
-    /** Each thread's depth in its history (steps taken), in {@code into}. */
+    /** The node thread {@code t} took its last step from, null before its first. */
+    PathNode from(int t) {
+        return lastStepAt[t] < 0 ? null : prevNodes[lastStepAt[t]];
+    }
+
+    /** Each thread's depth in its code ({@link PathNode#depth}), in {@code into}. */
     int[] depths(int[] into) {
         for (int t = 0; t < n; t++) {
             into[t] = nodes[t].depth;
@@ -189,6 +199,9 @@ final class Execution {
             return v;
         }
         PathNode next = resumers[t].next(node, r);
+        if (next.atBoundary() && after.length != 0) {
+            throw lockError(t, node, "reached a boundary of its code holding " + mem.layout().name(Lockset.lock(after[0])));
+        }
         if (next.held == null) {
             next.held = after;
         } else if (next.held != after && !java.util.Arrays.equals(next.held, after)) {

@@ -144,7 +144,7 @@ public final class Explorer {
     private Explorer(Program program, Options opts, Observer observer, Shared shared, int worker) {
         this.program = program;
         this.opts = opts;
-        this.resumers = Execution.resumers(program, null);
+        this.resumers = Execution.resumers(program, null, opts.mergeHistories() && opts.stateCaching());
         this.roots = Execution.roots(resumers);
         this.observer = observer;
         this.shared = shared;
@@ -395,6 +395,9 @@ public final class Explorer {
         java.util.List<String> parts = new ArrayList<>();
         if (opts.stateCaching()) {
             parts.add("state caching (64-bit fingerprints)");
+            if (opts.mergeHistories()) {
+                parts.add("histories merged at boundaries");
+            }
         }
         if (opts.sleepSetsActive()) {
             parts.add("sleep sets");
@@ -766,7 +769,8 @@ public final class Explorer {
                 continue;
             }
             PathNode node = ex.nodes[t];
-            if (node.parent == null || reducedAt[ex.lastStepAt[t]]) {
+            PathNode from = ex.from(t);
+            if (from == null || reducedAt[ex.lastStepAt[t]]) {
                 continue; // (taken where not every thread was tried: nothing stands for the others going first)
             }
             Footprint e = node.entry();
@@ -776,7 +780,7 @@ public final class Explorer {
             if (depths == null) {
                 depths = depths();
             }
-            if (ex.neverWaits(t) && !ex.summary.isLocal(t, e, alive, node.parent.held, depths)
+            if (ex.neverWaits(t) && !ex.summary.isLocal(t, e, alive, from.held, depths)
                     && ex.summary.isLocal(t, e, alive, node.held, depths) && node.use(e)) {
                 return t;
             }

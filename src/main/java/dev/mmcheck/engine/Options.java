@@ -20,6 +20,9 @@ package dev.mmcheck.engine;
  * @param pastSlack how many steps beyond its deepest known access to a slot another thread must be
  *     before that access counts as its past for local steps ({@link AccessSummary}); tests set 0,
  *     the strictest use of the rule
+ * @param mergeHistories a thread's histories meet where its code says nothing learned before
+ *     matters ({@link Steps#boundary}): states that differ only there are one state (with state
+ *     caching)
  */
 public record Options(
         int preemptionBound,
@@ -33,38 +36,39 @@ public record Options(
         long maxMemory,
         Progress progress,
         boolean transactions,
-        int pastSlack) {
+        int pastSlack,
+        boolean mergeHistories) {
 
     public static Options exhaustive() {
-        return new Options(-1, true, true, true, true, null, 0, 0, 0, null, true, 8);
+        return new Options(-1, true, true, true, true, null, 0, 0, 0, null, true, 8, true);
     }
 
     public Options withPreemptionBound(int b) {
-        return new Options(b, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack);
+        return new Options(b, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories);
     }
 
     public Options withSleepSets(boolean on) {
-        return new Options(preemptionBound, on, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack);
+        return new Options(preemptionBound, on, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories);
     }
 
     public Options withStateCaching(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, on, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack);
+        return new Options(preemptionBound, sleepSets, localSteps, on, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories);
     }
 
     public Options withStopAtFirst(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, on, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, on, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories);
     }
 
     public Options withKind(String k) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, k, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, k, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories);
     }
 
     public Options withBudget(long states, double seconds) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, states, seconds, maxMemory, progress, transactions, pastSlack);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, states, seconds, maxMemory, progress, transactions, pastSlack, mergeHistories);
     }
 
     public Options withMemory(long bytes) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, bytes, progress, transactions, pastSlack);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, bytes, progress, transactions, pastSlack, mergeHistories);
     }
 
     /** The memory budget in bytes, resolving 0 to half of the heap. */
@@ -73,19 +77,23 @@ public record Options(
     }
 
     public Options withProgress(Progress p) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, p, transactions, pastSlack);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, p, transactions, pastSlack, mergeHistories);
     }
 
     public Options withPastSlack(int steps) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, steps);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, steps, mergeHistories);
     }
 
     public Options withTransactions(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, on, pastSlack);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, on, pastSlack, mergeHistories);
     }
 
     public Options withLocalSteps(boolean on) {
-        return new Options(preemptionBound, sleepSets, on, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack);
+        return new Options(preemptionBound, sleepSets, on, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories);
+    }
+
+    public Options withMergeHistories(boolean on) {
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, on);
     }
 
     boolean localStepsActive() {

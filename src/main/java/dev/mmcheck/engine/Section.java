@@ -46,7 +46,7 @@ final class Section {
             return null;
         }
         int lock = events.getInt(0) >>> 2;
-        PathNode from = ex.nodes[t].parent;
+        PathNode from = ex.from(t);
         if (from == null || from.op.guardLock() != lock) {
             return null;
         }

@@ -123,8 +123,12 @@ public final class ScenarioProgram {
             List<Command> cmds = cpu.program();
             threads.add(new ThreadSpec("CPU" + i + " " + cpu.name(), steps -> {
                 k.enter(steps);
-                for (Command c : cmds) {
+                for (int at = 0; at < cmds.size(); at++) {
+                    Command c = cmds.get(at);
                     Syscalls.run(k, c, pagesAt.get(c), files, mms);
+                    // Back in user space, holding nothing: what the call returned does not change
+                    // what this CPU does next (the commands are fixed), only memory does.
+                    steps.boundary(at);
                 }
             }));
         }

@@ -53,6 +53,10 @@ class CliTest {
         Run random = run("check", "s003-mremap-pmd", "--variant", "after", "--random", "5", "--no-transactions");
         assertThat(random.code()).isEqualTo(2);
         assertThat(random.err()).contains("--no-transactions");
+        Run whole = run("check", "s003-mremap-pmd", "--variant", "after", "--no-merge-histories");
+        assertThat(whole.code()).isEqualTo(0);
+        assertThat(whole.out()).contains("VERIFIED", "state caching").doesNotContain("histories merged");
+        assertThat(run("check", "s003-mremap-pmd", "--variant", "after").out()).contains("histories merged at boundaries");
     }
 
     @Test

@@ -96,9 +96,11 @@ final class NaiveEnumerator {
     /** Runs thread t's code up to its next step; false if an assertion fails on the way. */
     private boolean runAsserts(int t, int[] pc, long[] regs) {
         List<Instr> code = p.threads().get(t);
-        while (pc[t] < code.size() && code.get(pc[t]).kind() == Kind.ASSERT) {
+        while (pc[t] < code.size() && !code.get(pc[t]).isStep()) {
             Instr in = code.get(pc[t]);
-            if (regs[t * RandomProgram.REGS + in.a()] == in.b()) {
+            if (in.kind() == Kind.FORGET) {
+                java.util.Arrays.fill(regs, t * RandomProgram.REGS, (t + 1) * RandomProgram.REGS, 0);
+            } else if (regs[t * RandomProgram.REGS + in.a()] == in.b()) {
                 return false;
             }
             pc[t]++;
@@ -180,7 +182,7 @@ final class NaiveEnumerator {
                     }
                     r[base + 1] = nonzero ? 1 : 0;
                 }
-                case ASSERT -> throw new AssertionError("asserts are not steps");
+                case ASSERT, FORGET -> throw new AssertionError("not a step");
             }
             c[t]++;
             if (!runAsserts(t, c, r)) {

@@ -82,12 +82,14 @@ record RandomProgram(
         /** if x[a] != 0: x[a] += b, reg[1] := 1; else reg[1] := 0 (atomic_add_unless(x, b, 0)) */
         ADD_UNLESS_ZERO,
         /** fail("ASSERT") when reg[a] == b; not a step */
-        ASSERT
+        ASSERT,
+        /** reg := 0 and a {@link Steps#boundary} (what was read before is forgotten); not a step, never under a lock */
+        FORGET
     }
 
     record Instr(Kind kind, int a, long b) {
         boolean isStep() {
-            return kind != Kind.ASSERT;
+            return kind != Kind.ASSERT && kind != Kind.FORGET;
         }
 
         @Override
@@ -106,6 +108,7 @@ record RandomProgram(
                 case SIGN_ADD -> "r0=sign(x" + a + ")+1,x" + a + "+=" + b;
                 case ADD_UNLESS_ZERO -> "r1=(x" + a + "!=0 && x" + a + "+=" + b + ")";
                 case ASSERT -> "assert r" + a + "!=" + b;
+                case FORGET -> "forget";
             };
         }
     }
@@ -182,7 +185,8 @@ record RandomProgram(
     private ThreadSpec.Body body(List<Instr> code) {
         return s -> {
             long[] regs = new long[REGS];
-            for (Instr in : code) {
+            for (int at = 0; at < code.size(); at++) {
+                Instr in = code.get(at);
                 switch (in.kind()) {
                     case READ -> regs[(int) in.b()] = s.step(Toy.read(varSlot(in.a())));
                     case WRITE_CONST -> s.step(Toy.write(varSlot(in.a()), in.b()));
@@ -201,6 +205,10 @@ record RandomProgram(
                             s.fail(ASSERT, "T" + s.self() + ": r" + in.a() + " == " + in.b());
                             return;
                         }
+                    }
+                    case FORGET -> {
+                        java.util.Arrays.fill(regs, 0);
+                        s.boundary(at); // all that is left of the past: where the code is
                     }
                 }
             }
@@ -251,7 +259,11 @@ record RandomProgram(
             for (int l : lockOrder) {
                 code.add(new Instr(shared ? Kind.READ_LOCK : Kind.LOCK, l, 0));
             }
-            code.addAll(ops.subList(from, to));
+            for (Instr in : ops.subList(from, to)) {
+                if (in.kind() != Kind.FORGET || lockOrder.isEmpty()) {
+                    code.add(in); // a boundary holds no lock
+                }
+            }
             for (int i = lockOrder.size() - 1; i >= 0; i--) {
                 code.add(new Instr(shared ? Kind.READ_UNLOCK : Kind.UNLOCK, lockOrder.get(i), 0));
             }
@@ -332,7 +344,8 @@ record RandomProgram(
     }
 
     private static Arbitrary<Plan> plan(int nv, int nl, int maxOps) {
-        Arbitrary<List<Instr>> ops = Arbitraries.frequencyOf(Tuple.of(5, step(nv)), Tuple.of(1, assertion()))
+        Arbitrary<List<Instr>> ops = Arbitraries.frequencyOf(
+                        Tuple.of(5, step(nv)), Tuple.of(1, assertion()), Tuple.of(1, Arbitraries.just(new Instr(Kind.FORGET, 0, 0))))
                 .list().ofMinSize(1).ofMaxSize(maxOps);
         Arbitrary<List<Integer>> lockOrder = nl == 1
                 ? Arbitraries.frequencyOf(Tuple.of(1, Arbitraries.just(List.of())), Tuple.of(1, Arbitraries.just(List.of(0))))

@@ -68,6 +68,12 @@ class CatalogVerdictTest {
         assertVerdict(name, variant, verdict, kind, Options.exhaustive().withTransactions(false));
     }
 
+    @ParameterizedTest(name = "{0} --variant {1} without merged histories -> {2} {3}")
+    @MethodSource("expectations")
+    void verdictIsTheSameWithoutMergedHistories(String name, String variant, String verdict, String kind) {
+        assertVerdict(name, variant, verdict, kind, Options.exhaustive().withMergeHistories(false));
+    }
+
     /**
      * Without state caching only sleep sets and local steps prune, and the count of executions grows fast: these
      * scenarios take from over a second to minutes that way (measured), so they stay out.
