@@ -86,7 +86,7 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--no-transactions", description = "Explore without running a thread on alone after it takes a lock that commutes with what the others do (to cross-check the reduction).")
     boolean noTransactions;
 
-    @Option(names = "--no-merge-histories", description = "Tell a CPU's states apart by everything its steps returned, also in system calls that have returned (to cross-check the reduction).")
+    @Option(names = "--no-merge-histories", description = "Tell a CPU's states apart by everything its steps returned, also inside calls that have returned (to cross-check the reduction).")
     boolean noMergeHistories;
 
     @Option(names = "--no-state-caching", description = "Explore without the visited-state cache (to cross-check the reduction; exponential).")

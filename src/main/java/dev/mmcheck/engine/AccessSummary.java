@@ -35,18 +35,18 @@ final class AccessSummary {
     // Per thread, per slot: the greatest depth in the thread's history (PathNode.depth of the node
     // the step was taken from) of a read (write) of it, -1 for none. A thread deeper than that has
     // made all of those accesses: they are its past, and cannot get in the way of another's step.
-    private final int[][] readDepth;
-    private final int[][] writeDepth;
+    private final long[][] readDepth;
+    private final long[][] writeDepth;
     private long[] visible = new long[0];
     // What decisions relied on, per thread and slot: that the thread makes no read (write) of it
     // from some depth of its history on (the least such depth, NONE for none), or that every
     // read (write) it makes of it keeps at least the locks the summary has for it (any depth).
     // Arrays are replaced, never changed in place.
-    private final int[][] noReadFrom;
-    private final int[][] noWriteFrom;
+    private final long[][] noReadFrom;
+    private final long[][] noWriteFrom;
     private final long[][] lockedReads;
     private final long[][] lockedWrites;
-    private static final int NONE = Integer.MAX_VALUE;
+    private static final long NONE = Long.MAX_VALUE;
     /**
      * Threads whose accesses turned up deeper than a decision relied on: their paths vary too much
      * in length for depths to tell past from future (a loop that retries, say). For them every
@@ -71,11 +71,11 @@ final class AccessSummary {
         this.slack = slack;
         this.readLocks = new int[threads][0][];
         this.writeLocks = new int[threads][0][];
-        this.readDepth = new int[threads][0];
-        this.writeDepth = new int[threads][0];
+        this.readDepth = new long[threads][0];
+        this.writeDepth = new long[threads][0];
         this.depthless = new boolean[threads];
-        this.noReadFrom = new int[threads][0];
-        this.noWriteFrom = new int[threads][0];
+        this.noReadFrom = new long[threads][0];
+        this.noWriteFrom = new long[threads][0];
         this.lockedReads = new long[threads][0];
         this.lockedWrites = new long[threads][0];
     }
@@ -100,8 +100,8 @@ final class AccessSummary {
         contradicted = false;
         reliedVisible = new long[0];
         for (int t = 0; t < n; t++) {
-            noReadFrom[t] = new int[0];
-            noWriteFrom[t] = new int[0];
+            noReadFrom[t] = new long[0];
+            noWriteFrom[t] = new long[0];
             lockedReads[t] = new long[0];
             lockedWrites[t] = new long[0];
         }
@@ -112,7 +112,7 @@ final class AccessSummary {
      * node at {@code depth} of its history; returns whether any of it was new: a slot it had not
      * touched that way, one it touched with fewer locks, or deeper.
      */
-    boolean learn(int t, Footprint f, int[] held, int depth) {
+    boolean learn(int t, Footprint f, int[] held, long depth) {
         if (known(readLocks[t], readDepth[t], f.readSet(), held, depth) && known(writeLocks[t], writeDepth[t], f.writeSet(), held, depth)) {
             return false;
         }
@@ -148,12 +148,12 @@ final class AccessSummary {
      * decision relied on: 0 if not, 1 if one is made with fewer locks, {@link #DEEPER} if one comes
      * deeper than a decision took for the past.
      */
-    private static int contradicts(int[][] locks, int[] depths, int[] noFrom, long[] locked, int[] slots, int[] held, int depth) {
+    private static int contradicts(int[][] locks, long[] depths, long[] noFrom, long[] locked, int[] slots, int[] held, long depth) {
         int c = 0;
         for (int s : slots) {
             int[] set = s < locks.length ? locks[s] : null;
             boolean fewerLocks = set != null && set.length > 0 && !Lockset.within(set, held);
-            int known = depthAt(depths, s);
+            long known = depthAt(depths, s);
             if (depth > known && depth >= reliedAt(noFrom, s)) {
                 c = known >= 0 ? DEEPER : Math.max(c, 1); // a first access is not a matter of depth
             } else if (fewerLocks && has(locked, s)) {
@@ -164,9 +164,9 @@ final class AccessSummary {
     }
 
     /** Records slots thread {@code t} read outside a step (its next step's guard), holding {@code held}, at {@code depth}. */
-    void learnReads(int t, IntList slots, int[] held, int depth) {
+    void learnReads(int t, IntList slots, int[] held, long depth) {
         int[][] locks = readLocks[t];
-        int[] depths = readDepth[t];
+        long[] depths = readDepth[t];
         boolean known = true;
         for (int i = 0; i < slots.size() && known; i++) {
             known = known(locks, depths, slots.getInt(i), held, depth);
@@ -176,7 +176,7 @@ final class AccessSummary {
         }
     }
 
-    private static boolean known(int[][] locks, int[] depths, int[] slots, int[] held, int depth) {
+    private static boolean known(int[][] locks, long[] depths, int[] slots, int[] held, long depth) {
         for (int s : slots) {
             if (!known(locks, depths, s, held, depth)) {
                 return false;
@@ -186,7 +186,7 @@ final class AccessSummary {
     }
 
     /** Whether an access to {@code s} holding {@code held} at {@code depth} is one the summary has: no deeper, under no more locks. */
-    private static boolean known(int[][] locks, int[] depths, int s, int[] held, int depth) {
+    private static boolean known(int[][] locks, long[] depths, int s, int[] held, long depth) {
         int[] set = s < locks.length ? locks[s] : null;
         return set != null && (set.length == 0 || Lockset.within(set, held)) && depth <= depthAt(depths, s);
     }
@@ -197,24 +197,24 @@ final class AccessSummary {
      * once without a lock {@code held} excludes it from. Read without the monitor; {@link #isLocal}
      * rechecks the version afterwards.
      */
-    private boolean conflicts(int[] held, int[][] locks, int[] depths, int s, int depth) {
+    private boolean conflicts(int[] held, int[][] locks, long[] depths, int s, long depth) {
         int[] set = s < locks.length ? locks[s] : null;
-        return set != null && (depth < 0 || depthAt(depths, s) + slack >= depth) && (set.length == 0 || !Lockset.excludes(held, set));
+        return set != null && (depth < 0 || depthAt(depths, s) >= depth - slack) && (set.length == 0 || !Lockset.excludes(held, set));
     }
 
     /** The greatest depth of an access to {@code s} in {@code depths}, -1 for none. */
-    private static int depthAt(int[] depths, int s) {
+    private static long depthAt(long[] depths, int s) {
         return s < depths.length ? depths[s] : -1;
     }
 
     /** The least depth a decision relied on for {@code s} in {@code relied}, {@link #NONE} for none. */
-    private static int reliedAt(int[] relied, int s) {
+    private static long reliedAt(long[] relied, int s) {
         return s < relied.length ? relied[s] : NONE;
     }
 
     /** The depths with an access to each of {@code slots} at {@code depth} added (a new array, or the same if nothing changes). */
-    private static int[] deeper(int[] depths, int[] slots, int depth) {
-        int[] out = depths;
+    private static long[] deeper(long[] depths, int[] slots, long depth) {
+        long[] out = depths;
         for (int s : slots) {
             if (depthAt(out, s) < depth) {
                 if (out == depths) {
@@ -273,7 +273,7 @@ final class AccessSummary {
      * {@code alive} being unfinished and each thread u at depth {@code depths[u]} of its history. A
      * yes is remembered with what it relied on.
      */
-    boolean isLocal(int t, Footprint f, long alive, int[] held, int[] depths) {
+    boolean isLocal(int t, Footprint f, long alive, int[] held, long[] depths) {
         long v0 = version;
         if ((v0 & 1) != 0 || !local(t, f, alive, held, depths)) {
             return false;
@@ -282,7 +282,7 @@ final class AccessSummary {
         return version == v0; // else the summary changed meanwhile: no, which is always sound
     }
 
-    private boolean local(int t, Footprint f, long alive, int[] held, int[] depths) {
+    private boolean local(int t, Footprint f, long alive, int[] held, long[] depths) {
         return !writesVisible(f) && conflicting(t, f, alive, held, depths, true) == 0;
     }
 
@@ -300,7 +300,7 @@ final class AccessSummary {
      * The threads among {@code among} (other than t) that may still make an access conflicting
      * with {@code f}, made by t holding {@code held}; with {@code first}, only the first of them.
      */
-    private long conflicting(int t, Footprint f, long among, int[] held, int[] depths, boolean first) {
+    private long conflicting(int t, Footprint f, long among, int[] held, long[] depths, boolean first) {
         int[] fr = f.readSet();
         int[] fw = f.writeSet();
         long out = 0;
@@ -310,9 +310,9 @@ final class AccessSummary {
             }
             int[][] url = readLocks[u];
             int[][] uwl = writeLocks[u];
-            int[] urd = readDepth[u];
-            int[] uwd = writeDepth[u];
-            int d = depthless[u] ? -1 : depths[u]; // -1: every access still to come
+            long[] urd = readDepth[u];
+            long[] uwd = writeDepth[u];
+            long d = depthless[u] ? -1 : depths[u]; // -1: every access still to come
             boolean c = false;
             for (int i = 0; i < fr.length && !c; i++) {
                 c = conflicts(held, uwl, uwd, fr[i], d);
@@ -341,7 +341,7 @@ final class AccessSummary {
      * next step for each enabled t (null for one that ends in a violation), and what its guard
      * reads for a waiting t. A smaller set is remembered with what it relied on.
      */
-    long smallestPersistent(long enabled, long alive, Footprint[] next, int[][] held, int[] depths) {
+    long smallestPersistent(long enabled, long alive, Footprint[] next, int[][] held, long[] depths) {
         long v0 = version;
         if ((v0 & 1) != 0) {
             return enabled;
@@ -401,12 +401,12 @@ final class AccessSummary {
         }
     }
 
-    private void rely(int t, Footprint f, long alive, int[] depths) {
+    private void rely(int t, Footprint f, long alive, long[] depths) {
         boolean known = covers(reliedVisible, f.writeSet());
         boolean[] flat = depthless;
         for (int u = 0; u < n && known; u++) {
             if (u != t && (alive & (1L << u)) != 0) {
-                int d = flat[u] ? -1 : depths[u];
+                long d = flat[u] ? -1 : depths[u];
                 known = relied(f.readSet(), writeLocks[u], writeDepth[u], noWriteFrom[u], lockedWrites[u], d)
                         && relied(f.writeSet(), writeLocks[u], writeDepth[u], noWriteFrom[u], lockedWrites[u], d)
                         && relied(f.writeSet(), readLocks[u], readDepth[u], noReadFrom[u], lockedReads[u], d);
@@ -419,7 +419,7 @@ final class AccessSummary {
             reliedVisible = with(reliedVisible, f.writeSet());
             for (int u = 0; u < n; u++) {
                 if (u != t && (alive & (1L << u)) != 0) {
-                    int d = flat[u] ? -1 : depths[u];
+                    long d = flat[u] ? -1 : depths[u];
                     // t's reads rely on u's writes; t's writes on all of u's accesses.
                     relyOn(u, f.readSet(), writeLocks[u], writeDepth[u], d, false);
                     relyOn(u, f.writeSet(), writeLocks[u], writeDepth[u], d, false);
@@ -434,9 +434,9 @@ final class AccessSummary {
      * is recorded: accesses at that depth or deeper are kept out by their locks (locked), or there
      * are none (none from a depth no deeper).
      */
-    private boolean relied(int[] slots, int[][] locks, int[] depths, int[] noFrom, long[] locked, int depth) {
+    private boolean relied(int[] slots, int[][] locks, long[] depths, long[] noFrom, long[] locked, long depth) {
         for (int s : slots) {
-            boolean byLocks = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) + slack >= depth);
+            boolean byLocks = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) >= depth - slack);
             if (byLocks ? !has(locked, s) : reliedAt(noFrom, s) > Math.max(depth, 0)) {
                 return false;
             }
@@ -444,9 +444,9 @@ final class AccessSummary {
         return true;
     }
 
-    private void relyOn(int u, int[] slots, int[][] locks, int[] depths, int depth, boolean reads) {
+    private void relyOn(int u, int[] slots, int[][] locks, long[] depths, long depth, boolean reads) {
         for (int s : slots) {
-            boolean byLocks = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) + slack >= depth);
+            boolean byLocks = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) >= depth - slack);
             if (byLocks) {
                 if (reads) {
                     lockedReads[u] = with(lockedReads[u], new int[] {s});
@@ -462,7 +462,7 @@ final class AccessSummary {
     }
 
     /** Whether a reliance on each of {@code slots} from {@code depth} on is already recorded (from that depth or less deep). */
-    private static boolean reliedFrom(int[] relied, int[] slots, int depth) {
+    private static boolean reliedFrom(long[] relied, int[] slots, long depth) {
         for (int s : slots) {
             if (reliedAt(relied, s) > depth) {
                 return false;
@@ -472,7 +472,7 @@ final class AccessSummary {
     }
 
     /** {@code relied} with a reliance on each of {@code slots} from {@code depth} on (a new array, or the same). */
-    private static int[] relyFrom(int[] relied, int[] slots, int depth) {
+    private static long[] relyFrom(long[] relied, int[] slots, long depth) {
         if (reliedFrom(relied, slots, depth)) {
             return relied;
         }
@@ -480,7 +480,7 @@ final class AccessSummary {
         for (int s : slots) {
             max = Math.max(max, s + 1);
         }
-        int[] out = Arrays.copyOf(relied, max);
+        long[] out = Arrays.copyOf(relied, max);
         Arrays.fill(out, relied.length, max, NONE);
         for (int s : slots) {
             out[s] = Math.min(out[s], depth);

@@ -53,7 +53,7 @@ final class Execution {
         return resumers(p, namer, false);
     }
 
-    /** {@code merge}: a thread's histories meet where its code says they may ({@link Steps#boundary}). */
+    /** {@code merge}: what a summarized call did inside is forgotten once it returns ({@link Steps#beginCall}). */
     static Resumer[] resumers(Program p, FrameNamer namer, boolean merge) {
         List<ThreadSpec> ts = p.threads();
         Resumer[] rs = new Resumer[ts.size()];
@@ -82,7 +82,7 @@ final class Execution {
     }
 
     /** Each thread's depth in its code ({@link PathNode#depth}), in {@code into}. */
-    int[] depths(int[] into) {
+    long[] depths(long[] into) {
         for (int t = 0; t < n; t++) {
             into[t] = nodes[t].depth;
         }
@@ -199,13 +199,11 @@ final class Execution {
             return v;
         }
         PathNode next = resumers[t].next(node, r);
-        if (next.atBoundary() && after.length != 0) {
-            throw lockError(t, node, "reached a boundary of its code holding " + mem.layout().name(Lockset.lock(after[0])));
-        }
         if (next.held == null) {
             next.held = after;
         } else if (next.held != after && !java.util.Arrays.equals(next.held, after)) {
-            throw lockError(t, node, "holds different locks after the same step with the same result");
+            throw lockError(t, node, next.afterCall ? "returned from a summarized call holding other locks than in another execution"
+                    : "holds different locks after the same step with the same result");
         }
         if (summary != null && node.op.guardLock() >= 0 && next.noteEntry(lastFootprint)) {
             summary.contradict();

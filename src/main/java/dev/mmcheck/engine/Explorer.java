@@ -68,7 +68,7 @@ public final class Explorer {
      */
     private Footprint transactionFp;
     private static final Footprint UNKNOWN = new Footprint(new int[0], new int[0]);
-    private int[] depthBuf = new int[0];
+    private long[] depthBuf = new long[0];
     /**
      * Noted by {@link #localStep} when it finds no local step ({@link #noteState}), for persistent
      * sets: per unfinished thread its next step's footprint (what its guard reads, for one that
@@ -396,7 +396,7 @@ public final class Explorer {
         if (opts.stateCaching()) {
             parts.add("state caching (64-bit fingerprints)");
             if (opts.mergeHistories()) {
-                parts.add("histories merged at boundaries");
+                parts.add("summarized calls");
             }
         }
         if (opts.sleepSetsActive()) {
@@ -661,7 +661,7 @@ public final class Explorer {
         keptViolation = null;
         AccessSummary summary = ex.summary;
         long alive = ex.aliveMask();
-        int[] depths = depths();
+        long[] depths = depths();
         if (nextFp.length != ex.n) {
             nextFp = new Footprint[ex.n];
             nextHeld = new int[ex.n][];
@@ -745,8 +745,8 @@ public final class Explorer {
     }
 
     /** Each thread's depth in its history, in {@link #depthBuf}. */
-    private int[] depths() {
-        return ex.depths(depthBuf.length == ex.n ? depthBuf : (depthBuf = new int[ex.n]));
+    private long[] depths() {
+        return ex.depths(depthBuf.length == ex.n ? depthBuf : (depthBuf = new long[ex.n]));
     }
 
     /**
@@ -763,7 +763,7 @@ public final class Explorer {
      */
     private int transactionThread(long enabled) {
         long alive = ex.aliveMask();
-        int[] depths = null;
+        long[] depths = null;
         for (int t = 0; t < ex.n; t++) {
             if ((enabled & (1L << t)) == 0) {
                 continue;

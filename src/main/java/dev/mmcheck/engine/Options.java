@@ -20,9 +20,8 @@ package dev.mmcheck.engine;
  * @param pastSlack how many steps beyond its deepest known access to a slot another thread must be
  *     before that access counts as its past for local steps ({@link AccessSummary}); tests set 0,
  *     the strictest use of the rule
- * @param mergeHistories a thread's histories meet where its code says nothing learned before
- *     matters ({@link Steps#boundary}): states that differ only there are one state (with state
- *     caching)
+ * @param mergeHistories what a summarized call ({@link Steps#beginCall}) did inside is forgotten
+ *     once it returns: states that differ only there are one state (with state caching)
  */
 public record Options(
         int preemptionBound,

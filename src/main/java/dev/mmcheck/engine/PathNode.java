@@ -5,23 +5,26 @@ package dev.mmcheck.engine;
  * The nodes of one thread form a tree grown on demand; a node knows the thread's next step, so
  * after the first visit resuming a thread costs a lookup, not a re-run of its code.
  *
- * <p>Where the thread's code says its history is done with ({@link Steps#boundary}), every history
- * that reaches that point with the same key leads to one node: the tree becomes a graph, and the
- * node keeps the first of those histories, to re-run the code along.
+ * <p>Where a summarized call returns ({@link Steps#endCall}), what happened inside it is forgotten:
+ * every history that reaches the return with the same state before the call, the same call and the
+ * same result leads to one node. The tree becomes a graph; such a node keeps the first of its
+ * histories, to re-run the code along ({@link Resumer}).
  */
 final class PathNode {
-    /** Steps between two boundaries are fewer than this (an execution's limit), so depths grow along every history. */
-    static final int STRIDE = 1 << 21;
-    /** Boundaries past this many leave the history whole (depths stay within an int). */
-    static final int MAX_BOUNDARIES = Integer.MAX_VALUE / STRIDE - 2;
-
-    final PathNode parent; // the node this one's history was first reached from
+    final PathNode parent; // the node this one's kept history was reached from
     final long result; // result of parent's step that led here
-    /** Where the thread is in its code: steps since its last boundary, past {@code STRIDE} per boundary. Grows along every history. */
-    final int depth;
     /** Steps in the history kept ({@link #history}). */
     final int steps;
+    /**
+     * Where the thread is in its code, growing along every history and the same for every history
+     * that leads here (so what a thread did at a smaller depth is its past): one per step, and a
+     * summarized call counts as a fixed stride, whatever it did inside ({@link Resumer}).
+     */
+    final long depth;
+    /** The local state: the history, with each summarized call that returned as its key and result. */
     final long hash;
+    /** Whether this is the node right after a summarized call returned, which histories share. */
+    final boolean afterCall;
 
     Op op; // next step; null when finished or failed
     Violation failure; // set when the thread's code failed at this point
@@ -42,35 +45,26 @@ final class PathNode {
 
     private long[] keys = new long[0];
     private PathNode[] kids = new PathNode[0];
+    // In a root: the node after each summarized return reached so far, by (hash, depth).
+    private java.util.Map<After, PathNode> afterCalls;
 
-    PathNode(PathNode parent, long result) {
+    private record After(long hash, long depth) {}
+
+    PathNode(PathNode parent, long result, long depth, long hash, boolean afterCall) {
         this.parent = parent;
         this.result = result;
-        this.depth = parent == null ? 0 : parent.depth + 1;
         this.steps = parent == null ? 0 : parent.steps + 1;
-        this.hash = parent == null ? 0x2545f4914f6cdd1dL : Hash.mix(parent.hash * 31 + Hash.mix(result));
+        this.depth = depth;
+        this.hash = hash;
+        this.afterCall = afterCall;
     }
 
-    /** The node after the {@code boundaries}-th boundary with {@code key}, first reached from {@code parent} by {@code result}. */
-    PathNode(PathNode parent, long result, int boundaries, long key) {
-        this.parent = parent;
-        this.result = result;
-        this.depth = boundaries * STRIDE;
-        this.steps = parent.steps + 1;
-        this.hash = Hash.mix(Hash.mix(key + 0x3c6ef372fe94f82aL) + boundaries);
-    }
-
-    private record Boundary(int count, long key) {}
-
-    // Per thread, in its root: the node after each (boundary count, key) reached so far.
-    private java.util.Map<Boundary, PathNode> boundaryNodes;
-
-    /** In a root: the node after the {@code count}-th boundary with {@code key}; {@code n} if none was reached before. */
-    synchronized PathNode atBoundary(int count, long key, PathNode n) {
-        if (boundaryNodes == null) {
-            boundaryNodes = new java.util.HashMap<>();
+    /** In a root: the node after a summarized return that {@code n} stands for; {@code n} if it is the first. */
+    synchronized PathNode afterCall(PathNode n) {
+        if (afterCalls == null) {
+            afterCalls = new java.util.HashMap<>();
         }
-        PathNode known = boundaryNodes.putIfAbsent(new Boundary(count, key), n);
+        PathNode known = afterCalls.putIfAbsent(new After(n.hash, n.depth), n);
         return known == null ? n : known;
     }
 
@@ -98,11 +92,6 @@ final class PathNode {
         }
         entryUsed = true;
         return true;
-    }
-
-    /** Whether this node is the point just after a boundary, which histories share. */
-    boolean atBoundary() {
-        return parent != null && depth % STRIDE == 0;
     }
 
     boolean finished() {

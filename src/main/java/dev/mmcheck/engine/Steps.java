@@ -10,13 +10,16 @@ public interface Steps {
     void fail(String kind, String message);
 
     /**
-     * The code is at a point where nothing its steps returned before matters any more, except
-     * {@code key} (a system call has returned: what the CPU does next depends on the shared
-     * memory, the key and its own code alone, and it holds no lock). Executions that reach the
-     * point with the same key, right after a step, are then in the same local state. {@code key}
-     * must tell apart the points of one thread's code that are not the same point.
+     * A summarized call begins: once it returns ({@link #endCall}) the thread's state keeps only
+     * that it was made, with {@code key}, and what it returned; the steps inside, and what they
+     * returned, are forgotten. So the call's code must depend on nothing but {@code key}, the state
+     * before the call and shared memory, and tell its caller nothing but its result (no side effect
+     * on the caller's variables); two executions must leave it holding the same locks. Calls nest.
      */
-    default void boundary(long key) {}
+    default void beginCall(long key) {}
+
+    /** The summarized call begun last returns {@code result}: all its caller learns from it. */
+    default void endCall(long result) {}
 
     /** Index of the calling thread in its program. */
     int self();

@@ -125,10 +125,11 @@ public final class ScenarioProgram {
                 k.enter(steps);
                 for (int at = 0; at < cmds.size(); at++) {
                     Command c = cmds.get(at);
+                    // What the call learned on the way stays in the kernel: this CPU's next command
+                    // is fixed, and what it returns is not looked at.
+                    steps.beginCall(at);
                     Syscalls.run(k, c, pagesAt.get(c), files, mms);
-                    // Back in user space, holding nothing: what the call returned does not change
-                    // what this CPU does next (the commands are fixed), only memory does.
-                    steps.boundary(at);
+                    steps.endCall(0);
                 }
             }));
         }

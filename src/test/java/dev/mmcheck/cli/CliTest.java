@@ -55,8 +55,8 @@ class CliTest {
         assertThat(random.err()).contains("--no-transactions");
         Run whole = run("check", "s003-mremap-pmd", "--variant", "after", "--no-merge-histories");
         assertThat(whole.code()).isEqualTo(0);
-        assertThat(whole.out()).contains("VERIFIED", "state caching").doesNotContain("histories merged");
-        assertThat(run("check", "s003-mremap-pmd", "--variant", "after").out()).contains("histories merged at boundaries");
+        assertThat(whole.out()).contains("VERIFIED", "state caching").doesNotContain("summarized calls");
+        assertThat(run("check", "s003-mremap-pmd", "--variant", "after").out()).contains("summarized calls");
     }
 
     @Test

@@ -83,13 +83,17 @@ record RandomProgram(
         ADD_UNLESS_ZERO,
         /** fail("ASSERT") when reg[a] == b; not a step */
         ASSERT,
-        /** reg := 0 and a {@link Steps#boundary} (what was read before is forgotten); not a step, never under a lock */
-        FORGET
+        /** reg := 0 (what was read is forgotten); not a step */
+        FORGET,
+        /** a summarized call begins ({@link Steps#beginCall}); not a step */
+        CALL,
+        /** the call begun last returns the registers, all the code after it needs ({@link Steps#endCall}); not a step */
+        RETURN
     }
 
     record Instr(Kind kind, int a, long b) {
         boolean isStep() {
-            return kind != Kind.ASSERT && kind != Kind.FORGET;
+            return kind != Kind.ASSERT && kind != Kind.FORGET && kind != Kind.CALL && kind != Kind.RETURN;
         }
 
         @Override
@@ -109,6 +113,8 @@ record RandomProgram(
                 case ADD_UNLESS_ZERO -> "r1=(x" + a + "!=0 && x" + a + "+=" + b + ")";
                 case ASSERT -> "assert r" + a + "!=" + b;
                 case FORGET -> "forget";
+                case CALL -> "call {";
+                case RETURN -> "} return r0,r1";
             };
         }
     }
@@ -206,10 +212,9 @@ record RandomProgram(
                             return;
                         }
                     }
-                    case FORGET -> {
-                        java.util.Arrays.fill(regs, 0);
-                        s.boundary(at); // all that is left of the past: where the code is
-                    }
+                    case FORGET -> java.util.Arrays.fill(regs, 0);
+                    case CALL -> s.beginCall(0); // one key for all: the state before the call tells them apart
+                    case RETURN -> s.endCall(regs[0] * 1_000_003L + regs[1]);
                 }
             }
         };
@@ -233,23 +238,28 @@ record RandomProgram(
 
     // ------------------------------------------------------------------ generation
 
-    /** A thread before it is laid out: plain ops, and locks (taken in order, shared or not) around ops[from, to). */
-    private record Plan(List<Instr> ops, int from, int to, List<Integer> lockOrder, boolean shared) {
+    /**
+     * A thread before it is laid out: plain ops, and locks (taken in order, shared or not) around
+     * ops[from, to); then up to two summarized calls around code[calls[0], calls[1]) and
+     * code[calls[2], calls[3]) of the laid-out code (ends clamped; the second only if it nests in the
+     * first or keeps apart from it).
+     */
+    private record Plan(List<Instr> ops, int from, int to, List<Integer> lockOrder, boolean shared, List<Integer> calls) {
         int steps() {
             return (int) ops.stream().filter(Instr::isStep).count() + 2 * lockOrder.size();
         }
 
         Plan withLocks(List<Integer> order) {
-            return new Plan(ops, from, to, order, false);
+            return new Plan(ops, from, to, order, false, calls);
         }
 
         Plan dropLast() {
             if (ops.size() > 1) {
                 List<Instr> fewer = ops.subList(0, ops.size() - 1);
-                return new Plan(fewer, Math.min(from, fewer.size()), Math.min(to, fewer.size()), lockOrder, shared);
+                return new Plan(fewer, Math.min(from, fewer.size()), Math.min(to, fewer.size()), lockOrder, shared, calls);
             }
             if (!lockOrder.isEmpty()) {
-                return new Plan(ops, from, to, lockOrder.subList(0, lockOrder.size() - 1), shared);
+                return new Plan(ops, from, to, lockOrder.subList(0, lockOrder.size() - 1), shared, calls);
             }
             return this;
         }
@@ -259,16 +269,40 @@ record RandomProgram(
             for (int l : lockOrder) {
                 code.add(new Instr(shared ? Kind.READ_LOCK : Kind.LOCK, l, 0));
             }
-            for (Instr in : ops.subList(from, to)) {
-                if (in.kind() != Kind.FORGET || lockOrder.isEmpty()) {
-                    code.add(in); // a boundary holds no lock
-                }
-            }
+            code.addAll(ops.subList(from, to));
             for (int i = lockOrder.size() - 1; i >= 0; i--) {
                 code.add(new Instr(shared ? Kind.READ_UNLOCK : Kind.UNLOCK, lockOrder.get(i), 0));
             }
             code.addAll(ops.subList(to, ops.size()));
-            return code;
+            return withCalls(code);
+        }
+
+        private List<Instr> withCalls(List<Instr> code) {
+            int n = code.size();
+            int a1 = Math.min(Math.min(calls.get(0), calls.get(1)), n);
+            int b1 = Math.min(Math.max(calls.get(0), calls.get(1)), n);
+            int a2 = Math.min(Math.min(calls.get(2), calls.get(3)), n);
+            int b2 = Math.min(Math.max(calls.get(2), calls.get(3)), n);
+            boolean second = a2 < b2 && ((a1 <= a2 && b2 <= b1) || (a2 <= a1 && b1 <= b2) || b2 <= a1 || b1 <= a2);
+            // Markers before code[i]: returns first (the inner call's), then calls (the outer one's).
+            List<long[]> marks = new ArrayList<>(); // {index, 0 return / 1 call, order}
+            for (int[] c : second ? new int[][] {{a1, b1}, {a2, b2}} : new int[][] {{a1, b1}}) {
+                if (c[0] < c[1]) {
+                    marks.add(new long[] {c[1], 0, c[1] - c[0]});
+                    marks.add(new long[] {c[0], 1, -(c[1] - c[0])});
+                }
+            }
+            marks.sort(java.util.Comparator.<long[]>comparingLong(m -> m[0]).thenComparingLong(m -> m[1]).thenComparingLong(m -> m[2]));
+            List<Instr> out = new ArrayList<>();
+            int next = 0;
+            for (long[] m : marks) {
+                while (next < m[0]) {
+                    out.add(code.get(next++));
+                }
+                out.add(new Instr(m[1] == 1 ? Kind.CALL : Kind.RETURN, 0, 0));
+            }
+            out.addAll(code.subList(next, n));
+            return out;
         }
     }
 
@@ -358,10 +392,11 @@ record RandomProgram(
         Arbitrary<Integer> pos = Arbitraries.integers().between(0, maxOps);
         // A third of the threads take their locks shared (readers of a reader-writer lock).
         Arbitrary<Boolean> shared = Arbitraries.frequencyOf(Tuple.of(2, Arbitraries.just(false)), Tuple.of(1, Arbitraries.just(true)));
-        return Combinators.combine(ops, pos, pos, lockOrder, shared).as((o, p, q, lo, sh) -> {
+        Arbitrary<List<Integer>> calls = Arbitraries.integers().between(0, maxOps + 4).list().ofSize(4);
+        return Combinators.combine(ops, pos, pos, lockOrder, shared, calls).as((o, p, q, lo, sh, c) -> {
             int from = Math.min(Math.min(p, q), o.size());
             int to = Math.min(Math.max(p, q), o.size());
-            return new Plan(o, from, to, lo, sh);
+            return new Plan(o, from, to, lo, sh, c);
         });
     }
 
