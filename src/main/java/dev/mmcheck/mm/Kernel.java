@@ -267,6 +267,23 @@ public final class Kernel {
 
     // ---- steps -----------------------------------------------------------------------------
 
+    /**
+     * Runs {@code body}, a kernel function, as a summarized call ({@link Steps#beginCall}): once
+     * it returns, the CPU's state keeps its result, the locks it holds, and nothing of how it got
+     * there. So {@code body} may tell its caller nothing else (no Java object it changes is looked
+     * at after).
+     */
+    public long summarized(String function, java.util.function.LongSupplier body) {
+        if (current == null) {
+            return body.getAsLong();
+        }
+        current.beginCall(function.hashCode());
+        long r = body.getAsLong();
+        // A buggy path may return holding a lock another path does not: that is the caller's to see.
+        current.endCall(r ^ lockdep.heldKey() * 0x9e3779b97f4a7c15L);
+        return r;
+    }
+
     /** One step with no result worth showing. {@code guard} (may be null) must hold for it to run. */
     public void step(String text, KStep.Guard guard, KStep.Effect effect) {
         run(new KStep(text, guard, effect, null, null));

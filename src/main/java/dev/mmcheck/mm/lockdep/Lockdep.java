@@ -209,6 +209,15 @@ public final class Lockdep {
         k.released(lock);
     }
 
+    /** The locks the running code holds and how it took them, as a number (0 for none). */
+    public long heldKey() {
+        long key = 0;
+        for (Held h : held) {
+            key = key * 31 + 1 + ((long) h.how().slot() << 3) + (h.how().mode().ordinal() << 1) + (h.how().trylock() ? 1 : 0);
+        }
+        return key;
+    }
+
     /** The locks the running code holds, outermost first. */
     public List<Held> held() {
         return List.of(held);

@@ -152,15 +152,19 @@ public final class Mlock {
                 ? VmFlags.VM_LOCKED | VmFlags.VM_LOCKONFAULT : VmFlags.VM_LOCKED;
         k.mmap.writeVmFlags(vma, vma.readFlags() & ~clear, "vma->vm_flags &= ~VM_LOCKED", vma.munlocking);
         while (start < end) {
-            Page page = k.gup.followPageMask(vma, start, true);
-            if (page != null) {
-                List<Page> pvec = new ArrayList<>();
-                pvec.add(page);
-                start = munlockPagevecFill(pvec, vma, start, end);
-                munlockPagevec(pvec);
-                continue;
-            }
-            start += Pgtable.PAGE_SIZE;
+            // One pagevec per turn: the next start is all a turn leaves behind.
+            long from = start;
+            start = k.summarized("munlock_vma_pages_range turn", () -> {
+                Page page = k.gup.followPageMask(vma, from, true);
+                if (page != null) {
+                    List<Page> pvec = new ArrayList<>();
+                    pvec.add(page);
+                    long next = munlockPagevecFill(pvec, vma, from, end);
+                    munlockPagevec(pvec);
+                    return next;
+                }
+                return from + Pgtable.PAGE_SIZE;
+            });
         }
         k.step("(model) munlock of " + vma.name() + " done", null, m -> {
             m.write(vma.munlocking, 0);

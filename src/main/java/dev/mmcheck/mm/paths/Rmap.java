@@ -226,6 +226,11 @@ public final class Rmap {
         return rmapWalkFile(page, k.file((int) (mapping & ~Page.MAPPING_FILE) - 1), rmapOne, doneWhenUnmapped, nonlinear, flags);
     }
 
+    /** rwc->rmap_one for one vma; how it went there is forgotten once it returned (its code). */
+    private int rmapOne(RmapOne rmapOne, Page page, Vma vma, long address) {
+        return (int) k.summarized("rmap_one", () -> rmapOne.apply(page, vma, address));
+    }
+
     /** page_lock_anon_vma_read: the page's anon_vma, read-locked, or null if the page is no longer mapped. */
     @Mirrors(value = "page_lock_anon_vma_read", file = "mm/rmap.c", version = "5.12.9")
     AnonVma pageLockAnonVmaRead(Page page, long mapping, boolean mustBeMapped) {
@@ -262,7 +267,7 @@ public final class Rmap {
         long pgoff = page.readIndex();
         for (Vma vma : intervalTree(anonVma.chain, anonVma.name(), pgoff)) {
             long address = vmaAddress(pgoff, vma);
-            ret = rmapOne.apply(page, vma, address);
+            ret = rmapOne(rmapOne, page, vma, address);
             if (ret != SWAP_AGAIN) {
                 break;
             }
@@ -298,7 +303,7 @@ public final class Rmap {
         long pgoff = page.readIndex();
         for (Vma vma : intervalTree(mapping.iMmap, mapping.name() + ".i_mmap", pgoff)) {
             long address = vmaAddress(pgoff, vma);
-            ret = rmapOne.apply(page, vma, address);
+            ret = rmapOne(rmapOne, page, vma, address);
             if (ret != SWAP_AGAIN) {
                 iMmapUnlockRead(mapping);
                 return ret;

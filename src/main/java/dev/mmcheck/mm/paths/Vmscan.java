@@ -103,35 +103,45 @@ public final class Vmscan {
     /**
      * shrink_page_list for one isolated page (3.16 flow; 5.12 ends mlocked pages the same way through
      * activate_locked and move_pages_to_lru). Reference checks are not modelled: the page is one
-     * page_check_references let through. pageout completes at once.
+     * page_check_references let through. pageout completes at once. The loop body leaves the page
+     * unlocked on the list to free or on ret_pages, which the caller puts back; which of the two is
+     * all the rest depends on, so how the body got there is forgotten once it is done.
      */
     @Mirrors(value = "shrink_page_list", file = "mm/vmscan.c", version = "3.16")
     public void shrinkPageList(Page page) {
+        if (k.summarized("shrink_page_list", () -> shrinkPageListOne(page)) == FREE_IT) {
+            // free_it: the references were frozen to zero by __remove_mapping.
+            k.pageAlloc.freeUnrefPage(page);
+        } else {
+            putbackLruPage(page); // keep: on ret_pages, put back by putback_inactive_pages
+        }
+    }
+
+    private static final int KEEP = 0;
+    private static final int FREE_IT = 1;
+
+    /** The loop body of shrink_page_list for {@code page}: KEEP or FREE_IT, the page unlocked. */
+    private long shrinkPageListOne(Page page) {
         if (!page.trylock()) {
-            putbackLruPage(page);
-            return;
+            return KEEP;
         }
         if (!pageEvictable(page)) {
-            cullMlocked(page);
-            return;
+            return cullMlocked(page);
         }
         long mapping = page.readMapping();
         boolean anon = (mapping & Page.MAPPING_ANON) != 0;
         if (anon && !page.testFlag(PageFlags.PG_swapcache)) {
             if (!k.swapC.addToSwap(page)) {
-                keepLocked(page);
-                return;
+                return keepLocked(page);
             }
         }
         if (page.readMapcount() != 0 && mapping != 0) {
             switch (k.rmap.tryToUnmap(page, Rmap.TTU_UNMAP | Rmap.TTU_BATCH_FLUSH)) {
                 case Rmap.SWAP_FAIL, Rmap.SWAP_AGAIN -> {
-                    keepLocked(page);
-                    return;
+                    return keepLocked(page);
                 }
                 case Rmap.SWAP_MLOCK -> {
-                    cullMlocked(page);
-                    return;
+                    return cullMlocked(page);
                 }
                 default -> { }
             }
@@ -140,26 +150,24 @@ public final class Vmscan {
             pageout(page);
         }
         if ((!anon && mapping == 0) || !removeMapping(page, anon)) { // truncated: no mapping to remove it from
-            keepLocked(page);
-            return;
+            return keepLocked(page);
         }
         page.unlock();
-        // free_it: the references were frozen to zero by __remove_mapping.
-        k.pageAlloc.freeUnrefPage(page);
+        return FREE_IT;
     }
 
-    /** cull_mlocked: the page belongs on the unevictable list. */
-    private void cullMlocked(Page page) {
+    /** cull_mlocked: the page belongs on the unevictable list (putback_lru_page sees to it). */
+    private long cullMlocked(Page page) {
         if (page.testFlag(PageFlags.PG_swapcache)) {
             k.swapC.tryToFreeSwap(page);
         }
         page.unlock();
-        putbackLruPage(page);
+        return KEEP;
     }
 
-    private void keepLocked(Page page) {
+    private long keepLocked(Page page) {
         page.unlock();
-        putbackLruPage(page);
+        return KEEP;
     }
 
     /** pageout: clear_page_dirty_for_io, and the write is done. */
