@@ -209,11 +209,14 @@ public final class Lockdep {
         k.released(lock);
     }
 
-    /** The locks the running code holds and how it took them, as a number (0 for none). */
+    /**
+     * The locks the running code holds and in which mode, as a number (0 for none). Whether a lock
+     * was a trylock's is left out: dependencies from a held lock do not depend on it.
+     */
     public long heldKey() {
         long key = 0;
         for (Held h : held) {
-            key = key * 31 + 1 + ((long) h.how().slot() << 3) + (h.how().mode().ordinal() << 1) + (h.how().trylock() ? 1 : 0);
+            key = key * 31 + 1 + ((long) h.how().slot() << 2) + h.how().mode().ordinal();
         }
         return key;
     }

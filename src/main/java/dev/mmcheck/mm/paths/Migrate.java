@@ -54,11 +54,11 @@ public final class Migrate {
         int rc = EAGAIN;
         boolean wasMapped = false;
         if (page.readMapping() != 0) {
-            wasMapped = page.readMapcount() != 0;
+            wasMapped = page.mapped();
             if (wasMapped) {
                 k.rmap.tryToUnmap(page, Rmap.TTU_MIGRATION | Rmap.TTU_IGNORE_MLOCK);
             }
-            if (page.readMapcount() == 0) {
+            if (!page.mapped()) {
                 rc = moveToNewPage(newpage, page, wasMapped);
             }
         }

@@ -231,30 +231,35 @@ public final class Rmap {
         return (int) k.summarized("rmap_one", () -> rmapOne.apply(page, vma, address));
     }
 
-    /** page_lock_anon_vma_read: the page's anon_vma, read-locked, or null if the page is no longer mapped. */
+    /**
+     * page_lock_anon_vma_read: the page's anon_vma, read-locked, or null if the page is no longer
+     * mapped. Whether the trylock got it or the CPU slept for it is forgotten once it returns.
+     */
     @Mirrors(value = "page_lock_anon_vma_read", file = "mm/rmap.c", version = "5.12.9")
     AnonVma pageLockAnonVmaRead(Page page, long mapping, boolean mustBeMapped) {
+        AnonVma anonVma = k.anonVma((int) (mapping & ~Page.MAPPING_ANON) - 1);
         if (!mustBeMapped) { // rmap_walk_anon_lock: remove_migration_ptes walks a page not mapped yet
-            AnonVma anonVma = k.anonVma((int) (mapping & ~Page.MAPPING_ANON) - 1);
             anonVma.rootRwsem().downRead();
             return anonVma;
         }
-        if (page.readMapcount() == 0) {
-            return null;
-        }
-        AnonVma anonVma = k.anonVma((int) (mapping & ~Page.MAPPING_ANON) - 1);
-        if (anonVma.rootRwsem().downReadTrylock()) {
-            if (page.readMapcount() == 0) {
-                anonVma.rootRwsem().upRead();
-                return null;
+        long locked = k.summarized("page_lock_anon_vma_read", () -> {
+            if (!page.mapped()) {
+                return 0;
             }
-            return anonVma;
-        }
-        if (page.readMapcount() == 0) {
-            return null;
-        }
-        anonVma.rootRwsem().downRead();
-        return anonVma;
+            if (anonVma.rootRwsem().downReadTrylock()) {
+                if (!page.mapped()) {
+                    anonVma.rootRwsem().upRead();
+                    return 0;
+                }
+                return 1;
+            }
+            if (!page.mapped()) {
+                return 0;
+            }
+            anonVma.rootRwsem().downRead();
+            return 1;
+        });
+        return locked == 1 ? anonVma : null;
     }
 
     @Mirrors(value = "rmap_walk_anon", file = "mm/rmap.c", version = "5.12.9")
@@ -271,7 +276,7 @@ public final class Rmap {
             if (ret != SWAP_AGAIN) {
                 break;
             }
-            if (doneWhenUnmapped && page.readMapcount() == 0) {
+            if (doneWhenUnmapped && !page.mapped()) {
                 break;
             }
         }
@@ -308,7 +313,7 @@ public final class Rmap {
                 iMmapUnlockRead(mapping);
                 return ret;
             }
-            if (doneWhenUnmapped && page.readMapcount() == 0) {
+            if (doneWhenUnmapped && !page.mapped()) {
                 iMmapUnlockRead(mapping);
                 return ret;
             }
@@ -399,7 +404,7 @@ public final class Rmap {
     @Mirrors(value = "try_to_unmap", file = "mm/rmap.c", version = "3.16")
     public int tryToUnmap(Page page, int flags) {
         int ret = rmapWalk(page, (p, vma, address) -> tryToUnmapOne(p, vma, address, flags), true, true, flags);
-        if (ret != SWAP_MLOCK && page.readMapcount() == 0) {
+        if (ret != SWAP_MLOCK && !page.mapped()) {
             ret = SWAP_SUCCESS;
         }
         return ret;

@@ -53,7 +53,7 @@ public final class Truncate {
     /** truncate_inode_page: unmap it if still mapped (not COWs), then drop it from the page cache. */
     @Mirrors(value = "truncate_inode_page", file = "mm/truncate.c", version = "3.16")
     void truncateInodePage(AddressSpace mapping, Page page) {
-        if (page.readMapcount() != 0) {
+        if (page.mapped()) {
             k.memoryC.unmapMappingRange(mapping, page.readIndex() << Pgtable.PAGE_SHIFT, Pgtable.PAGE_SIZE, false);
         }
         truncateCompletePage(mapping, page);

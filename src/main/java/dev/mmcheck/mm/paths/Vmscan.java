@@ -135,7 +135,7 @@ public final class Vmscan {
                 return keepLocked(page);
             }
         }
-        if (page.readMapcount() != 0 && mapping != 0) {
+        if (page.mapped() && mapping != 0) {
             switch (k.rmap.tryToUnmap(page, Rmap.TTU_UNMAP | Rmap.TTU_BATCH_FLUSH)) {
                 case Rmap.SWAP_FAIL, Rmap.SWAP_AGAIN -> {
                     return keepLocked(page);

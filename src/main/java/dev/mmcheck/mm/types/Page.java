@@ -179,6 +179,11 @@ public final class Page {
         return k.load("page_mapcount(" + name() + ")", m -> m.read(mapcount), Long::toString);
     }
 
+    /** page_mapped: whether any pte maps the page (the count itself is not learned). */
+    public boolean mapped() {
+        return k.load("page_mapped(" + name() + ")", m -> m.read(mapcount) != 0 ? 1 : 0, r -> r == 1 ? "yes" : "no") == 1;
+    }
+
     public long readMapping() {
         return k.load("page->mapping of " + name(), m -> m.read(mapping), k::mappingName);
     }
