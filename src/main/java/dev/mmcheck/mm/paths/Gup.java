@@ -142,23 +142,32 @@ public final class Gup {
         boolean mlock = !k.has(Patch.MLOCK_COUNT);
         MmStruct mm = vma.readMm();
         for (long a = start; a < end; a += Pgtable.PAGE_SIZE) {
-            for (int faults = 0; ; faults++) {
-                Entry pmd = pmdOf(mm, a);
-                if (pmd != null && follow(vma, a, pmd, mlock, write && !onfault)) {
-                    break;
-                }
-                if (onfault) {
-                    break; // 4.4 .. 5.17: no FOLL_POPULATE: mlock the present pages, fault in none
-                }
-                if (faults == MAX_FAULTS) {
-                    throw new ModelError("populate of " + Pgtable.hex(a) + " did not converge", null);
-                }
-                if (!k.memoryC.handleMmFault(vma, a, write)) {
-                    return a;
-                }
+            long at = a;
+            // A page per turn: whether it was there or had to be faulted in is forgotten after.
+            if (k.summarized("__get_user_pages turn", () -> populatePage(vma, mm, at, mlock, write, onfault) ? 1 : 0) == 0) {
+                return a;
             }
         }
         return end;
+    }
+
+    /** One page of __get_user_pages: follow_page_mask, and faultin_page until it is there; false if the fault failed. */
+    private boolean populatePage(Vma vma, MmStruct mm, long a, boolean mlock, boolean write, boolean onfault) {
+        for (int faults = 0; ; faults++) {
+            Entry pmd = pmdOf(mm, a);
+            if (pmd != null && follow(vma, a, pmd, mlock, write && !onfault)) {
+                return true;
+            }
+            if (onfault) {
+                return true; // 4.4 .. 5.17: no FOLL_POPULATE: mlock the present pages, fault in none
+            }
+            if (faults == MAX_FAULTS) {
+                throw new ModelError("populate of " + Pgtable.hex(a) + " did not converge", null);
+            }
+            if (!k.memoryC.handleMmFault(vma, a, write)) {
+                return false;
+            }
+        }
     }
 
     /**

@@ -201,9 +201,18 @@ public final class MmMemory {
         return ok ? 0 : User.BUS_ADRERR;
     }
 
-    /** Returns false for VM_FAULT_SIGBUS / SIGSEGV (a file page beyond the end of the file, a write to a read-only vma). */
-    @Mirrors(value = "__handle_mm_fault", file = "mm/memory.c", version = "5.12.9")
+    /**
+     * handle_mm_fault: false for VM_FAULT_SIGBUS / SIGSEGV (a file page beyond the end of the file,
+     * a write to a read-only vma). Which way the fault went is forgotten once it returns: the caller
+     * looks at the page tables again.
+     */
+    @Mirrors(value = "handle_mm_fault", file = "mm/memory.c", version = "5.12.9")
     public boolean handleMmFault(Vma vma, long addr, boolean write) {
+        return k.summarized("handle_mm_fault", () -> doHandleMmFault(vma, addr, write) ? 1 : 0) == 1;
+    }
+
+    @Mirrors(value = "__handle_mm_fault", file = "mm/memory.c", version = "5.12.9")
+    private boolean doHandleMmFault(Vma vma, long addr, boolean write) {
         MmStruct mm = vma.readMm();
         Entry pgd = pgdOffset(mm, addr);
         Entry pud = pudAlloc(mm, pgd, addr);
