@@ -499,8 +499,12 @@ public final class Explorer {
         // from the state before it: the run's first state is stored, the others are not (a state not
         // stored is only explored again if it is reached again).
         boolean store = opts.stateCaching() && !(inChain && local);
+        // What this visit leaves unexplored: the asleep steps, and those outside the ample set. A
+        // transaction's ample set depends on the path here (where the lock was taken), so a later
+        // visit by another path may need a step this one left out.
+        long unexplored = sleep | (enabled & ~ample);
         if (store) {
-            long asleepBefore = visited.visit(key, sleep, branchings > sharedBelow);
+            long asleepBefore = visited.visit(key, unexplored, branchings > sharedBelow);
             if (asleepBefore >= 0) {
                 cut = cutStates.contains(key);
                 todo = asleepBefore & ~sleep & ample;
@@ -614,7 +618,7 @@ public final class Explorer {
         }
         transactionFp = inTransaction < 0 ? null : forcedFp != null ? forcedFp : UNKNOWN;
         if (store) {
-            visited.complete(key, sleep);
+            visited.complete(key, unexplored);
             if (cut) {
                 cutStates.add(key);
             }

@@ -477,6 +477,31 @@ class ReductionSoundnessTest {
         }
     }
 
+    /**
+     * A state first met inside a transaction was explored for that thread only: met again by
+     * another path, outside any transaction, its other steps are still to be explored. T0 and T2
+     * take L0 shared; T0 then writes x0 = 1, T2 waits for x0 == 0. After T0's read_lock then T2's,
+     * T0's transaction (T0 asleep there) explores nothing; after T2's read_lock then T0's (no
+     * transaction: T0 took the lock where a persistent set left T2 out) the same state must still
+     * let T2 go first, the only way to x0 = 1 with every lock free at the end.
+     */
+    @Example
+    void aStateMetInATransactionIsNotExploredForEveryThread() {
+        RandomProgram p = new RandomProgram(1, 2, List.of(0L), List.of(
+                        List.of(new Instr(Kind.READ_LOCK, 0, 0), new Instr(Kind.WRITE_CONST, 0, 1), new Instr(Kind.READ_UNLOCK, 0, 0)),
+                        List.of(new Instr(Kind.LOCK, 0, 0), new Instr(Kind.WRITE_CONST, 0, 1), new Instr(Kind.UNLOCK, 0, 0)),
+                        List.of(new Instr(Kind.READ_LOCK, 0, 0), new Instr(Kind.AWAIT, 0, 0), new Instr(Kind.READ_UNLOCK, 0, 0))),
+                List.of(), List.of());
+        Set<List<Long>> naive = NaiveEnumerator.enumerate(p).finals().keySet();
+        assertThat(naive).containsExactly(List.of(1L, 0L, 0L));
+        for (Options o : List.of(EXHAUSTIVE, NO_SLEEP)) {
+            Set<List<Long>> finals = new HashSet<>();
+            new Explorer(p.compile(), o.withStopAtFirst(false), m -> finals.add(List.of(m.peek(0), m.peek(1), m.peek(2))))
+                    .learningFirst(false).run();
+            assertThat(finals).as("%s", o).isEqualTo(naive);
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     record Run(Result result, Set<List<Long>> finals) {}
