@@ -14,11 +14,7 @@ class SectionTest {
     private static final int Y = 2;
 
     private static Memory memory() {
-        Layout layout = new Layout();
-        layout.alloc("L");
-        layout.alloc("x");
-        layout.alloc("y");
-        return new Memory(layout);
+        return Toy.memory("L", "x", "y");
     }
 
     /** lock L; slot = value; unlock L. */

@@ -15,11 +15,7 @@ class SummarizedCallTest {
     private static final int Y = 2;
 
     private static Memory memory() {
-        Layout layout = new Layout();
-        layout.alloc("L");
-        layout.alloc("x");
-        layout.alloc("y");
-        return new Memory(layout);
+        return Toy.memory("L", "x", "y");
     }
 
     /** A, twice: a call that reads x (and returns nothing), then y = i + 1. B sets x and clears it again. */

@@ -4,6 +4,15 @@ package dev.mmcheck.engine;
 final class Toy {
     private Toy() {}
 
+    /** A memory of slots named {@code names}, numbered in that order from 0. */
+    static Memory memory(String... names) {
+        Layout layout = new Layout();
+        for (String name : names) {
+            layout.alloc(name);
+        }
+        return new Memory(layout);
+    }
+
     static Op read(int slot) {
         return new Op() {
             public long run(Memory m) { return m.read(slot); }
