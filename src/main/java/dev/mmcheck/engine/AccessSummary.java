@@ -32,7 +32,7 @@ final class AccessSummary {
     // for a slot it never read (wrote). Arrays are replaced, never changed in place.
     private final int[][][] readLocks;
     private final int[][][] writeLocks;
-    // Per thread, per slot: the greatest depth in the thread's history (PathNode.depth of the node
+    // Per thread, per slot: the greatest depth in the thread's code (PathNode.depth of the node
     // the step was taken from) of a read (write) of it, -1 for none. A thread deeper than that has
     // made all of those accesses: they are its past, and cannot get in the way of another's step.
     private final long[][] readDepth;

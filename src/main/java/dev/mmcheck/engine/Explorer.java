@@ -748,7 +748,7 @@ public final class Explorer {
         }
     }
 
-    /** Each thread's depth in its history, in {@link #depthBuf}. */
+    /** Each thread's depth in its code ({@link PathNode#depth}), in {@link #depthBuf}. */
     private long[] depths() {
         return ex.depths(depthBuf.length == ex.n ? depthBuf : (depthBuf = new long[ex.n]));
     }
