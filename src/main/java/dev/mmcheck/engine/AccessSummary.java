@@ -37,6 +37,11 @@ final class AccessSummary {
     // made all of those accesses: they are its past, and cannot get in the way of another's step.
     private final long[][] readDepth;
     private final long[][] writeDepth;
+    // Per thread, per slot it read (wrote): the locks it had taken before every such access, each at
+    // the least depth (Taken); null for a slot it never read (wrote). A thread that has yet to take
+    // such a lock cannot make the access while another holds the lock in a mode that keeps it out.
+    private final Taken[][] readTaken;
+    private final Taken[][] writeTaken;
     private long[] visible = new long[0];
     // What decisions relied on, per thread and slot: that the thread makes no read (write) of it
     // from some depth of its history on (the least such depth, NONE for none), or that every
@@ -46,13 +51,25 @@ final class AccessSummary {
     private final long[][] noWriteFrom;
     private final long[][] lockedReads;
     private final long[][] lockedWrites;
+    // Decisions that relied on a lock still to be taken ahead of a thread's reads (writes) of a slot:
+    // which taking, and the least and greatest depth of the thread they were taken at.
+    private final Reliance[][] barrierReads;
+    private final Reliance[][] barrierWrites;
     private static final long NONE = Long.MAX_VALUE;
+
+    private record Reliance(int key, long from, long to) {
+        Reliance widened(long depth) {
+            return depth >= from && depth <= to ? this : new Reliance(key, Math.min(from, depth), Math.max(to, depth));
+        }
+    }
     /**
      * Threads whose accesses turned up deeper than a decision relied on: their paths vary too much
      * in length for depths to tell past from future (a loop that retries, say). For them every
      * access is taken as still to come, so each thread costs at most one such restart.
      */
     private volatile boolean[] depthless;
+    /** Threads whose accesses turned up with a lock taken later than a decision relied on: no barriers for them (one restart each). */
+    private volatile boolean[] barrierless;
     /**
      * How much deeper than the deepest known access a thread may still make it
      * ({@link Options#pastSlack}): paths that differ by a failed trylock or a skipped step shift
@@ -73,7 +90,12 @@ final class AccessSummary {
         this.writeLocks = new int[threads][0][];
         this.readDepth = new long[threads][0];
         this.writeDepth = new long[threads][0];
+        this.readTaken = new Taken[threads][0];
+        this.writeTaken = new Taken[threads][0];
         this.depthless = new boolean[threads];
+        this.barrierless = new boolean[threads];
+        this.barrierReads = new Reliance[threads][0];
+        this.barrierWrites = new Reliance[threads][0];
         this.noReadFrom = new long[threads][0];
         this.noWriteFrom = new long[threads][0];
         this.lockedReads = new long[threads][0];
@@ -104,20 +126,22 @@ final class AccessSummary {
             noWriteFrom[t] = new long[0];
             lockedReads[t] = new long[0];
             lockedWrites[t] = new long[0];
+            barrierReads[t] = new Reliance[0];
+            barrierWrites[t] = new Reliance[0];
         }
     }
 
     /**
-     * Records what thread {@code t}'s step touched, holding the locks {@code held}, taken from a
-     * node at {@code depth} of its history; returns whether any of it was new: a slot it had not
-     * touched that way, one it touched with fewer locks, or deeper.
+     * Records what thread {@code t}'s step touched, holding the locks {@code held}, having taken
+     * {@code taken}, from a node at {@code depth} of its history; returns whether any of it was new:
+     * a slot it had not touched that way, one it touched with fewer locks or fewer taken, or deeper.
      */
-    boolean learn(int t, Footprint f, int[] held, long depth) {
-        if (known(readLocks[t], readDepth[t], f.readSet(), held, depth) && known(writeLocks[t], writeDepth[t], f.writeSet(), held, depth)) {
+    boolean learn(int t, Footprint f, int[] held, long depth, Taken taken) {
+        if (known(t, f, held, depth, taken)) {
             return false;
         }
         synchronized (this) {
-            if (known(readLocks[t], readDepth[t], f.readSet(), held, depth) && known(writeLocks[t], writeDepth[t], f.writeSet(), held, depth)) {
+            if (known(t, f, held, depth, taken)) {
                 return false;
             }
             version++; // odd: changing
@@ -132,13 +156,67 @@ final class AccessSummary {
                 d[t] = true;
                 depthless = d;
             }
+            // Or on a lock t had yet to take before such an access.
+            if (passesBarrier(barrierReads[t], f.readSet(), depth, taken) || passesBarrier(barrierWrites[t], f.writeSet(), depth, taken)) {
+                contradicted = true;
+                boolean[] b = barrierless.clone();
+                b[t] = true;
+                barrierless = b;
+            }
             readLocks[t] = withLocks(readLocks[t], f.readSet(), held);
             writeLocks[t] = withLocks(writeLocks[t], f.writeSet(), held);
             readDepth[t] = deeper(readDepth[t], f.readSet(), depth);
             writeDepth[t] = deeper(writeDepth[t], f.writeSet(), depth);
+            readTaken[t] = withTaken(readTaken[t], f.readSet(), taken);
+            writeTaken[t] = withTaken(writeTaken[t], f.writeSet(), taken);
             version++;
         }
         return true;
+    }
+
+    private boolean known(int t, Footprint f, int[] held, long depth, Taken taken) {
+        return known(readLocks[t], readDepth[t], f.readSet(), held, depth) && known(writeLocks[t], writeDepth[t], f.writeSet(), held, depth)
+                && knownTaken(readTaken[t], f.readSet(), taken) && knownTaken(writeTaken[t], f.writeSet(), taken);
+    }
+
+    /** Whether the summary's takings before accesses to each of {@code slots} are all in {@code taken}, no later. */
+    private static boolean knownTaken(Taken[] takens, int[] slots, Taken taken) {
+        for (int s : slots) {
+            Taken k = s < takens.length ? takens[s] : null;
+            if (k == null || !k.within(taken)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The summary's takings with an access to each of {@code slots} having taken {@code taken} (a new array). */
+    private static Taken[] withTaken(Taken[] takens, int[] slots, Taken taken) {
+        int max = takens.length;
+        for (int s : slots) {
+            max = Math.max(max, s + 1);
+        }
+        Taken[] out = Arrays.copyOf(takens, max);
+        for (int s : slots) {
+            out[s] = out[s] != null ? out[s].intersect(taken) : taken;
+        }
+        return out;
+    }
+
+    /**
+     * Whether an access to one of {@code slots} at {@code depth}, having taken {@code taken}, is one
+     * a decision took as barred (it relied on the access coming after a taking of a lock that the
+     * thread had yet to make, at some depth it was at between {@code from} and {@code to}) without
+     * that taking in between: at a depth the decision took as still to come, the lock taken earlier.
+     */
+    private boolean passesBarrier(Reliance[] relied, int[] slots, long depth, Taken taken) {
+        for (int s : slots) {
+            Reliance r = s < relied.length ? relied[s] : null;
+            if (r != null && r.from <= depth + slack && taken.depthOf(r.key) < r.to + slack) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static final int DEEPER = 2;
@@ -164,15 +242,17 @@ final class AccessSummary {
     }
 
     /** Records slots thread {@code t} read outside a step (its next step's guard), holding {@code held}, at {@code depth}. */
-    void learnReads(int t, IntList slots, int[] held, long depth) {
+    void learnReads(int t, IntList slots, int[] held, long depth, Taken taken) {
         int[][] locks = readLocks[t];
         long[] depths = readDepth[t];
+        Taken[] takens = readTaken[t];
         boolean known = true;
         for (int i = 0; i < slots.size() && known; i++) {
-            known = known(locks, depths, slots.getInt(i), held, depth);
+            int s = slots.getInt(i);
+            known = known(locks, depths, s, held, depth) && s < takens.length && takens[s] != null && takens[s].within(taken);
         }
         if (!known) {
-            learn(t, new Footprint(slots.toIntArray(), new int[0]), held, depth);
+            learn(t, new Footprint(slots.toIntArray(), new int[0]), held, depth, taken);
         }
     }
 
@@ -197,9 +277,30 @@ final class AccessSummary {
      * once without a lock {@code held} excludes it from. Read without the monitor; {@link #isLocal}
      * rechecks the version afterwards.
      */
-    private boolean conflicts(int[] held, int[][] locks, long[] depths, int s, long depth) {
+    private boolean conflicts(int[] held, int[][] locks, long[] depths, Taken[] takens, int s, long depth) {
         int[] set = s < locks.length ? locks[s] : null;
-        return set != null && (depth < 0 || depthAt(depths, s) >= depth - slack) && (set.length == 0 || !Lockset.excludes(held, set));
+        return set != null && (depth < 0 || depthAt(depths, s) >= depth - slack) && (set.length == 0 || !Lockset.excludes(held, set))
+                && barrier(held, takens, s, depth) < 0;
+    }
+
+    /**
+     * A taking that holding {@code held} keeps out, which the thread of {@code takens} (at
+     * {@code depth}; null takens: none for it) made before every access to {@code s} and has yet to
+     * make (the least depth it was made at is well ahead: {@link #slack}, as for the past): its key
+     * ({@link Taken}), or -1 if there is none.
+     */
+    private int barrier(int[] held, Taken[] takens, int s, long depth) {
+        Taken k = takens != null && depth >= 0 && s < takens.length ? takens[s] : null;
+        if (k == null) {
+            return -1;
+        }
+        for (int e : held) {
+            int key = Taken.keptOutBy(e);
+            if (k.depthOf(key) >= depth + slack) {
+                return key;
+            }
+        }
+        return -1;
     }
 
     /** The greatest depth of an access to {@code s} in {@code depths}, -1 for none. */
@@ -278,12 +379,20 @@ final class AccessSummary {
         if ((v0 & 1) != 0 || !local(t, f, alive, held, depths)) {
             return false;
         }
-        rely(t, f, alive, depths);
-        return version == v0; // else the summary changed meanwhile: no, which is always sound
+        return rely(t, f, alive, held, depths) && version == v0; // else the summary changed meanwhile: no, which is always sound
     }
 
     private boolean local(int t, Footprint f, long alive, int[] held, long[] depths) {
-        return !writesVisible(f) && conflicting(t, f, alive, held, depths, true) == 0;
+        return !writesVisible(f) && conflicting(t, f, alive, held, depths, true, true) == 0;
+    }
+
+    /**
+     * Whether thread {@code t}'s step, local in this state, is local only thanks to a lock another
+     * thread has yet to take: unlike a lock held or an access in the past, that lasts only until the
+     * other thread takes it, so the step is not local wherever the others have moved on.
+     */
+    boolean localByBarrier(int t, Footprint f, long alive, int[] held, long[] depths) {
+        return conflicting(t, f, alive, held, depths, true, false) != 0;
     }
 
     private boolean writesVisible(Footprint f) {
@@ -300,7 +409,7 @@ final class AccessSummary {
      * The threads among {@code among} (other than t) that may still make an access conflicting
      * with {@code f}, made by t holding {@code held}; with {@code first}, only the first of them.
      */
-    private long conflicting(int t, Footprint f, long among, int[] held, long[] depths, boolean first) {
+    private long conflicting(int t, Footprint f, long among, int[] held, long[] depths, boolean first, boolean barriers) {
         int[] fr = f.readSet();
         int[] fw = f.writeSet();
         long out = 0;
@@ -313,12 +422,14 @@ final class AccessSummary {
             long[] urd = readDepth[u];
             long[] uwd = writeDepth[u];
             long d = depthless[u] ? -1 : depths[u]; // -1: every access still to come
+            Taken[] urt = barrierless[u] || !barriers ? null : readTaken[u];
+            Taken[] uwt = barrierless[u] || !barriers ? null : writeTaken[u];
             boolean c = false;
             for (int i = 0; i < fr.length && !c; i++) {
-                c = conflicts(held, uwl, uwd, fr[i], d);
+                c = conflicts(held, uwl, uwd, uwt, fr[i], d);
             }
             for (int i = 0; i < fw.length && !c; i++) {
-                c = conflicts(held, uwl, uwd, fw[i], d) || conflicts(held, url, urd, fw[i], d);
+                c = conflicts(held, uwl, uwd, uwt, fw[i], d) || conflicts(held, url, urd, urt, fw[i], d);
             }
             if (c) {
                 out |= 1L << u;
@@ -357,7 +468,7 @@ final class AccessSummary {
                 bad |= bit; // explored with all the others
                 continue;
             }
-            conf[p] = conflicting(p, next[p], alive, held[p], depths, false);
+            conf[p] = conflicting(p, next[p], alive, held[p], depths, false, true);
         }
         long best = enabled;
         long bestSet = 0;
@@ -375,7 +486,9 @@ final class AccessSummary {
         }
         for (int t = 0; t < n; t++) {
             if ((bestSet & (1L << t)) != 0) {
-                rely(t, next[t], alive & ~bestSet, depths);
+                if (!rely(t, next[t], alive & ~bestSet, held[t], depths)) {
+                    return enabled;
+                }
             }
         }
         return version == v0 ? best : enabled; // else the summary changed meanwhile: all, which is always sound
@@ -401,53 +514,97 @@ final class AccessSummary {
         }
     }
 
-    private void rely(int t, Footprint f, long alive, long[] depths) {
+    /**
+     * Records what the decision that thread {@code t}'s step (footprint {@code f}, holding
+     * {@code held}) is kept to itself relies on about the threads {@code alive}; false if it cannot
+     * be recorded (then the decision is not taken).
+     */
+    private boolean rely(int t, Footprint f, long alive, int[] held, long[] depths) {
         boolean known = covers(reliedVisible, f.writeSet());
         boolean[] flat = depthless;
+        boolean[] open = barrierless;
         for (int u = 0; u < n && known; u++) {
             if (u != t && (alive & (1L << u)) != 0) {
                 long d = flat[u] ? -1 : depths[u];
-                known = relied(f.readSet(), writeLocks[u], writeDepth[u], noWriteFrom[u], lockedWrites[u], d)
-                        && relied(f.writeSet(), writeLocks[u], writeDepth[u], noWriteFrom[u], lockedWrites[u], d)
-                        && relied(f.writeSet(), readLocks[u], readDepth[u], noReadFrom[u], lockedReads[u], d);
+                Taken[] urt = open[u] ? null : readTaken[u];
+                Taken[] uwt = open[u] ? null : writeTaken[u];
+                known = relied(f.readSet(), held, writeLocks[u], writeDepth[u], uwt, noWriteFrom[u], lockedWrites[u], barrierWrites[u], d)
+                        && relied(f.writeSet(), held, writeLocks[u], writeDepth[u], uwt, noWriteFrom[u], lockedWrites[u], barrierWrites[u], d)
+                        && relied(f.writeSet(), held, readLocks[u], readDepth[u], urt, noReadFrom[u], lockedReads[u], barrierReads[u], d);
             }
         }
         if (known) {
-            return;
+            return true;
         }
         synchronized (this) {
             reliedVisible = with(reliedVisible, f.writeSet());
+            boolean ok = true;
             for (int u = 0; u < n; u++) {
                 if (u != t && (alive & (1L << u)) != 0) {
                     long d = flat[u] ? -1 : depths[u];
+                    Taken[] urt = open[u] ? null : readTaken[u];
+                    Taken[] uwt = open[u] ? null : writeTaken[u];
                     // t's reads rely on u's writes; t's writes on all of u's accesses.
-                    relyOn(u, f.readSet(), writeLocks[u], writeDepth[u], d, false);
-                    relyOn(u, f.writeSet(), writeLocks[u], writeDepth[u], d, false);
-                    relyOn(u, f.writeSet(), readLocks[u], readDepth[u], d, true);
+                    ok &= relyOn(u, f.readSet(), held, writeLocks[u], writeDepth[u], uwt, d, false);
+                    ok &= relyOn(u, f.writeSet(), held, writeLocks[u], writeDepth[u], uwt, d, false);
+                    ok &= relyOn(u, f.writeSet(), held, readLocks[u], readDepth[u], urt, d, true);
                 }
             }
+            return ok;
         }
     }
 
     /**
      * Whether what a decision relies on about thread u's accesses to {@code slots} (u at {@code depth})
-     * is recorded: accesses at that depth or deeper are kept out by their locks (locked), or there
-     * are none (none from a depth no deeper).
+     * is recorded: accesses at that depth or deeper are kept out by their locks (locked) or by a
+     * lock still to be taken before them (a barrier), or there are none (none from a depth no deeper).
      */
-    private boolean relied(int[] slots, int[][] locks, long[] depths, long[] noFrom, long[] locked, long depth) {
+    private boolean relied(int[] slots, int[] held, int[][] locks, long[] depths, Taken[] takens, long[] noFrom, long[] locked,
+            Reliance[] barriers, long depth) {
         for (int s : slots) {
-            boolean byLocks = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) >= depth - slack);
-            if (byLocks ? !has(locked, s) : reliedAt(noFrom, s) > Math.max(depth, 0)) {
-                return false;
+            boolean ahead = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) >= depth - slack);
+            if (!ahead) {
+                if (reliedAt(noFrom, s) > Math.max(depth, 0)) {
+                    return false;
+                }
+                continue;
+            }
+            int key = locks[s].length > 0 && Lockset.excludes(held, locks[s]) ? -1 : barrier(held, takens, s, depth);
+            if (key < 0) {
+                if (!has(locked, s)) {
+                    return false;
+                }
+            } else {
+                Reliance r = s < barriers.length ? barriers[s] : null;
+                if (r == null || r.key != key || r.widened(depth) != r) {
+                    return false;
+                }
             }
         }
         return true;
     }
 
-    private void relyOn(int u, int[] slots, int[][] locks, long[] depths, long depth, boolean reads) {
+    /** Records the reliance of {@link #relied}; false if a barrier was relied on with another taking before (not recorded). */
+    private boolean relyOn(int u, int[] slots, int[] held, int[][] locks, long[] depths, Taken[] takens, long depth, boolean reads) {
+        boolean ok = true;
         for (int s : slots) {
-            boolean byLocks = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) >= depth - slack);
-            if (byLocks) {
+            boolean ahead = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) >= depth - slack);
+            int key = ahead && !(locks[s].length > 0 && Lockset.excludes(held, locks[s])) ? barrier(held, takens, s, depth) : -1;
+            if (key >= 0) {
+                Reliance[] rs = reads ? barrierReads[u] : barrierWrites[u];
+                Reliance r = s < rs.length ? rs[s] : null;
+                if (r != null && r.key != key) {
+                    ok = false;
+                } else if (r == null || r.widened(depth) != r) {
+                    rs = Arrays.copyOf(rs, Math.max(rs.length, s + 1));
+                    rs[s] = r == null ? new Reliance(key, depth, depth) : r.widened(depth);
+                    if (reads) {
+                        barrierReads[u] = rs;
+                    } else {
+                        barrierWrites[u] = rs;
+                    }
+                }
+            } else if (ahead) {
                 if (reads) {
                     lockedReads[u] = with(lockedReads[u], new int[] {s});
                 } else {
@@ -459,6 +616,7 @@ final class AccessSummary {
                 noWriteFrom[u] = relyFrom(noWriteFrom[u], new int[] {s}, Math.max(depth, 0));
             }
         }
+        return ok;
     }
 
     /** Whether a reliance on each of {@code slots} from {@code depth} on is already recorded (from that depth or less deep). */

@@ -24,6 +24,9 @@ final class Execution {
     private int[] prevLast = new int[256];
     private int[] prevPreemptions = new int[256];
     private int[] prevStepAt = new int[256];
+    private Taken[] prevTaken = new Taken[256];
+    /** Per thread, the locks it took on this execution's path and where ({@link Taken}); kept only with a summary. */
+    private final Taken[] taken;
     /** Per thread, the depth of the state its last step was taken from; -1 before its first. */
     final int[] lastStepAt;
     int depth;
@@ -43,6 +46,8 @@ final class Execution {
         this.resumers = resumers;
         this.nodes = roots.clone();
         this.lastStepAt = new int[n];
+        this.taken = new Taken[n];
+        java.util.Arrays.fill(taken, Taken.NONE);
         java.util.Arrays.fill(lastStepAt, -1);
         for (int t = 0; t < n; t++) {
             threadHash ^= Hash.thread(t, nodes[t].hash);
@@ -117,7 +122,7 @@ final class Execution {
         }
         mem.beginGuard();
         boolean e = op.enabled(mem);
-        summary.learnReads(t, mem.guardReads(), guardHeld(nodes[t]), nodes[t].depth);
+        summary.learnReads(t, mem.guardReads(), guardHeld(nodes[t]), nodes[t].depth, taken[t]);
         return e;
     }
 
@@ -167,12 +172,14 @@ final class Execution {
             prevLast = java.util.Arrays.copyOf(prevLast, n2);
             prevPreemptions = java.util.Arrays.copyOf(prevPreemptions, n2);
             prevStepAt = java.util.Arrays.copyOf(prevStepAt, n2);
+            prevTaken = java.util.Arrays.copyOf(prevTaken, n2);
         }
         marks[depth] = mem.mark();
         prevNodes[depth] = nodes[t];
         prevLast[depth] = last;
         prevPreemptions[depth] = preemptions;
         prevStepAt[depth] = lastStepAt[t];
+        prevTaken[depth] = taken[t];
         lastStepAt[t] = depth;
         path[depth] = t;
         depth++;
@@ -191,8 +198,9 @@ final class Execution {
         Violation v = mem.takeViolation();
         int[] after = heldAfter(t, node, v != null);
         if (summary != null) {
+            taken[t] = takenAfter(taken[t], node.depth);
             // A step is made under the locks held before it and those it takes (nobody can be inside them).
-            summary.learn(t, lastFootprint, after == node.held ? after : Lockset.union(node.held, after), node.depth);
+            summary.learn(t, lastFootprint, after == node.held ? after : Lockset.union(node.held, after), node.depth, taken[t]);
         }
         if (v != null) {
             // The execution ends at this step: the thread's code is not asked what it would do with the result.
@@ -266,6 +274,19 @@ final class Execution {
         return held;
     }
 
+    /** {@code before} with the locks the step just run took, at {@code depth}. */
+    private Taken takenAfter(Taken before, long depth) {
+        it.unimi.dsi.fastutil.ints.IntArrayList events = mem.lockEvents();
+        Taken out = before;
+        for (int i = 0; i < events.size(); i++) {
+            int ev = events.getInt(i);
+            if ((ev & 2) == 0) {
+                out = out.with(ev >>> 2, (ev & 1) != 0, depth);
+            }
+        }
+        return out;
+    }
+
     private ModelError lockError(int t, PathNode node, String what) {
         return new ModelError("thread " + program.threads().get(t).name() + " " + what + " (at "
                 + node.op.describe(lastResult) + ")", null);
@@ -305,6 +326,7 @@ final class Execution {
         threadHash ^= Hash.thread(t, cur.hash) ^ Hash.thread(t, prev.hash);
         nodes[t] = prev;
         lastStepAt[t] = prevStepAt[depth];
+        taken[t] = prevTaken[depth];
         last = prevLast[depth];
         preemptions = prevPreemptions[depth];
     }

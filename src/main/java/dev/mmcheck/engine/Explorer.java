@@ -635,7 +635,7 @@ public final class Explorer {
      */
     private Section follow(int t, boolean local, int inTransaction, boolean bounded) {
         if (following != null) {
-            if (local && (inTransaction < 0 || inTransaction == following.thread)) {
+            if (local && (inTransaction < 0 || inTransaction == following.thread) && !(inTransaction < 0 && localByBarrier(t))) {
                 if (t == following.thread && following.add(ex)) {
                     following = null;
                 }
@@ -648,6 +648,16 @@ public final class Explorer {
         }
         following = Section.begunBy(t, ex);
         return following;
+    }
+
+    /**
+     * Whether thread {@code t}'s local step just taken was local only because another thread has yet
+     * to take a lock. A section followed through it would not be atomic where that thread has taken
+     * the lock, yet it would sleep there as a whole: so such a step ends the following.
+     */
+    private boolean localByBarrier(int t) {
+        long alive = ex.aliveMask() | 1L << t;
+        return ex.summary != null && ex.summary.localByBarrier(t, ex.lastFootprint, alive, ex.from(t).held, depths());
     }
 
     /**
@@ -784,8 +794,11 @@ public final class Explorer {
             if (depths == null) {
                 depths = depths();
             }
+            // Not when only a lock another thread has yet to take keeps the others out: that holds
+            // here, not wherever a sibling sleeping on the transaction takes the lock later.
             if (ex.neverWaits(t) && !ex.summary.isLocal(t, e, alive, from.held, depths)
-                    && ex.summary.isLocal(t, e, alive, node.held, depths) && node.use(e)) {
+                    && ex.summary.isLocal(t, e, alive, node.held, depths) && !ex.summary.localByBarrier(t, e, alive, node.held, depths)
+                    && node.use(e)) {
                 return t;
             }
         }

@@ -100,6 +100,9 @@ final class NaiveEnumerator {
             Instr in = code.get(pc[t]);
             if (in.kind() == Kind.FORGET) {
                 java.util.Arrays.fill(regs, t * RandomProgram.REGS, (t + 1) * RandomProgram.REGS, 0);
+            } else if (in.kind() == Kind.SKIP && regs[t * RandomProgram.REGS + in.a()] == in.b()
+                    && pc[t] + 1 < code.size() && code.get(pc[t] + 1).skippable()) {
+                pc[t]++; // and the skipped one below
             } else if (in.kind() == Kind.ASSERT && regs[t * RandomProgram.REGS + in.a()] == in.b()) {
                 return false;
             }
@@ -182,7 +185,7 @@ final class NaiveEnumerator {
                     }
                     r[base + 1] = nonzero ? 1 : 0;
                 }
-                case ASSERT, FORGET, CALL, RETURN -> throw new AssertionError("not a step");
+                case ASSERT, FORGET, SKIP, CALL, RETURN -> throw new AssertionError("not a step");
             }
             c[t]++;
             if (!runAsserts(t, c, r)) {

@@ -85,6 +85,12 @@ record RandomProgram(
         ASSERT,
         /** reg := 0 (what was read is forgotten); not a step */
         FORGET,
+        /**
+         * if reg[a] == b, the next instruction is skipped when it is a plain data step (not a lock,
+         * a call or a return); not a step. Paths of one thread then differ in what they touch and
+         * how long they are.
+         */
+        SKIP,
         /** a summarized call begins ({@link Steps#beginCall}); not a step */
         CALL,
         /** the call begun last returns the registers, all the code after it needs ({@link Steps#endCall}); not a step */
@@ -93,7 +99,12 @@ record RandomProgram(
 
     record Instr(Kind kind, int a, long b) {
         boolean isStep() {
-            return kind != Kind.ASSERT && kind != Kind.FORGET && kind != Kind.CALL && kind != Kind.RETURN;
+            return kind != Kind.ASSERT && kind != Kind.FORGET && kind != Kind.SKIP && kind != Kind.CALL && kind != Kind.RETURN;
+        }
+
+        /** Whether a {@link Kind#SKIP} before it may skip it. */
+        boolean skippable() {
+            return isStep() && kind != Kind.LOCK && kind != Kind.UNLOCK && kind != Kind.READ_LOCK && kind != Kind.READ_UNLOCK;
         }
 
         @Override
@@ -112,6 +123,7 @@ record RandomProgram(
                 case SIGN_ADD -> "r0=sign(x" + a + ")+1,x" + a + "+=" + b;
                 case ADD_UNLESS_ZERO -> "r1=(x" + a + "!=0 && x" + a + "+=" + b + ")";
                 case ASSERT -> "assert r" + a + "!=" + b;
+                case SKIP -> "skip if r" + a + "==" + b;
                 case FORGET -> "forget";
                 case CALL -> "call {";
                 case RETURN -> "} return r0,r1";
@@ -213,6 +225,11 @@ record RandomProgram(
                         }
                     }
                     case FORGET -> java.util.Arrays.fill(regs, 0);
+                    case SKIP -> {
+                        if (regs[in.a()] == in.b() && at + 1 < code.size() && code.get(at + 1).skippable()) {
+                            at++;
+                        }
+                    }
                     case CALL -> s.beginCall(0); // one key for all: the state before the call tells them apart
                     case RETURN -> s.endCall(regs[0] * 1_000_003L + regs[1]);
                 }
@@ -379,7 +396,8 @@ record RandomProgram(
 
     private static Arbitrary<Plan> plan(int nv, int nl, int maxOps) {
         Arbitrary<List<Instr>> ops = Arbitraries.frequencyOf(
-                        Tuple.of(5, step(nv)), Tuple.of(1, assertion()), Tuple.of(1, Arbitraries.just(new Instr(Kind.FORGET, 0, 0))))
+                        Tuple.of(5, step(nv)), Tuple.of(1, assertion()), Tuple.of(1, Arbitraries.just(new Instr(Kind.FORGET, 0, 0))),
+                        Tuple.of(1, skip()))
                 .list().ofMinSize(1).ofMaxSize(maxOps);
         Arbitrary<List<Integer>> lockOrder = nl == 1
                 ? Arbitraries.frequencyOf(Tuple.of(1, Arbitraries.just(List.of())), Tuple.of(1, Arbitraries.just(List.of(0))))
@@ -413,6 +431,11 @@ record RandomProgram(
         Arbitrary<Instr> add = Combinators.combine(Arbitraries.of(Kind.ADD, Kind.ADD_SIGN, Kind.SIGN_ADD, Kind.ADD_UNLESS_ZERO), var, delta)
                 .as((k, v, d) -> new Instr(k, v, d));
         return Arbitraries.frequencyOf(Tuple.of(4, read), Tuple.of(3, writeConst), Tuple.of(3, writeInc), Tuple.of(1, await), Tuple.of(3, add));
+    }
+
+    private static Arbitrary<Instr> skip() {
+        return Combinators.combine(Arbitraries.integers().between(0, REGS - 1), Arbitraries.longs().between(0, 1))
+                .as((r, v) -> new Instr(Kind.SKIP, r, v));
     }
 
     private static Arbitrary<Instr> assertion() {

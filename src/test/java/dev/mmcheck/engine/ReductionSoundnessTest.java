@@ -502,6 +502,29 @@ class ReductionSoundnessTest {
         }
     }
 
+    /**
+     * A critical section whose steps are local only because the other thread has yet to take the
+     * lock is not atomic once it has: T0 takes L0, decrements x0 from 1, waits for x0 == 0 and drops
+     * L0; T1 takes and drops L0, then writes x0 = 1. With T0 first, T0's steps in L0 are local (T1
+     * must take L0 before its write), so T0's lock stands in sleep sets for the whole section; with
+     * T1 first, T1's write can fall inside T0's section, which then waits for ever. If the section
+     * sleeps there as a whole, that deadlock is lost.
+     */
+    @Example
+    void aSectionKeptAtomicByALockStillToBeTakenIsNotAtomicOnceItIsTaken() {
+        RandomProgram p = new RandomProgram(1, 1, List.of(1L), List.of(
+                        List.of(new Instr(Kind.LOCK, 0, 0), new Instr(Kind.ADD, 0, -1), new Instr(Kind.AWAIT, 0, 0), new Instr(Kind.UNLOCK, 0, 0)),
+                        List.of(new Instr(Kind.LOCK, 0, 0), new Instr(Kind.UNLOCK, 0, 0), new Instr(Kind.WRITE_INC, 0, 0))),
+                List.of(), List.of());
+        assertThat(NaiveEnumerator.enumerate(p).kinds()).containsOnlyKeys(Violation.DEADLOCK);
+        for (Options o : List.of(EXHAUSTIVE, STRICT.withTransactions(false))) {
+            for (boolean learnFirst : new boolean[] {true, false}) {
+                Result r = new Explorer(p.compile(), o.withStopAtFirst(true)).learningFirst(learnFirst).run();
+                assertThat(r.verdict()).as("%s, learning first: %s", o, learnFirst).isEqualTo(Verdict.VIOLATION);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     record Run(Result result, Set<List<Long>> finals) {}
