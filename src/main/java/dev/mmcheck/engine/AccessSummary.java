@@ -70,6 +70,8 @@ final class AccessSummary {
     private volatile boolean[] depthless;
     /** Threads whose accesses turned up with a lock taken later than a decision relied on: no barriers for them (one restart each). */
     private volatile boolean[] barrierless;
+    private final boolean barriers;
+    private final boolean[] allBarrierless;
     /**
      * How much deeper than the deepest known access a thread may still make it
      * ({@link Options#pastSlack}): paths that differ by a failed trylock or a skipped step shift
@@ -84,7 +86,15 @@ final class AccessSummary {
     private volatile boolean contradicted;
 
     AccessSummary(int threads, int slack) {
+        this(threads, slack, true);
+    }
+
+    /** {@code barriers}: whether a lock another thread has yet to take keeps its accesses out ({@link Taken}). */
+    AccessSummary(int threads, int slack, boolean barriers) {
         this.n = threads;
+        this.barriers = barriers;
+        this.allBarrierless = new boolean[threads];
+        Arrays.fill(allBarrierless, true);
         this.slack = slack;
         this.readLocks = new int[threads][0][];
         this.writeLocks = new int[threads][0][];
@@ -100,6 +110,11 @@ final class AccessSummary {
         this.noWriteFrom = new long[threads][0];
         this.lockedReads = new long[threads][0];
         this.lockedWrites = new long[threads][0];
+    }
+
+    /** Whether accesses behind a lock still to be taken count as kept out ({@link Taken}); else takings need not be recorded. */
+    boolean barriers() {
+        return barriers;
     }
 
     /** Changes whenever the summary grows. */
@@ -422,8 +437,8 @@ final class AccessSummary {
             long[] urd = readDepth[u];
             long[] uwd = writeDepth[u];
             long d = depthless[u] ? -1 : depths[u]; // -1: every access still to come
-            Taken[] urt = barrierless[u] || !barriers ? null : readTaken[u];
-            Taken[] uwt = barrierless[u] || !barriers ? null : writeTaken[u];
+            Taken[] urt = barrierless[u] || !barriers || !this.barriers ? null : readTaken[u];
+            Taken[] uwt = barrierless[u] || !barriers || !this.barriers ? null : writeTaken[u];
             boolean c = false;
             for (int i = 0; i < fr.length && !c; i++) {
                 c = conflicts(held, uwl, uwd, uwt, fr[i], d);
@@ -522,7 +537,7 @@ final class AccessSummary {
     private boolean rely(int t, Footprint f, long alive, int[] held, long[] depths) {
         boolean known = covers(reliedVisible, f.writeSet());
         boolean[] flat = depthless;
-        boolean[] open = barrierless;
+        boolean[] open = barriers ? barrierless : allBarrierless;
         for (int u = 0; u < n && known; u++) {
             if (u != t && (alive & (1L << u)) != 0) {
                 long d = flat[u] ? -1 : depths[u];

@@ -198,7 +198,9 @@ final class Execution {
         Violation v = mem.takeViolation();
         int[] after = heldAfter(t, node, v != null);
         if (summary != null) {
-            taken[t] = takenAfter(taken[t], node.depth);
+            if (summary.barriers()) {
+                taken[t] = takenAfter(taken[t], node.depth);
+            }
             // A step is made under the locks held before it and those it takes (nobody can be inside them).
             summary.learn(t, lastFootprint, after == node.held ? after : Lockset.union(node.held, after), node.depth, taken[t]);
         }

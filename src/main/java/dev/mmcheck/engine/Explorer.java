@@ -100,11 +100,11 @@ public final class Explorer {
 
         final boolean alone;
 
-        Shared(int threads, boolean alone, int pastSlack) {
+        Shared(int threads, boolean alone, Options opts) {
             this.threads = threads;
             this.alone = alone;
             this.visited = new VisitedSet(threads, alone);
-            this.summary = new AccessSummary(threads, pastSlack);
+            this.summary = new AccessSummary(threads, opts.pastSlack(), opts.lockBarriers());
         }
 
         /** Whether the run that just ended must be started again, having learned more footprints. */
@@ -138,7 +138,7 @@ public final class Explorer {
 
     /** {@code observer} sees every distinct final state and every violation, with its schedule. */
     public Explorer(Program program, Options opts, Observer observer) {
-        this(program, opts, observer, new Shared(program.threads().size(), true, opts.pastSlack()), 0);
+        this(program, opts, observer, new Shared(program.threads().size(), true, opts), 0);
     }
 
     private Explorer(Program program, Options opts, Observer observer, Shared shared, int worker) {
@@ -321,7 +321,7 @@ public final class Explorer {
         }
         List<Explorer> explorers = new ArrayList<>();
         Program first = programs.get();
-        Shared shared = new Shared(first.threads().size(), false, opts.pastSlack());
+        Shared shared = new Shared(first.threads().size(), false, opts);
         explorers.add(new Explorer(first, opts, null, shared, 0));
         for (int w = 1; w < workers; w++) {
             explorers.add(new Explorer(programs.get(), opts, null, shared, w));
@@ -404,6 +404,9 @@ public final class Explorer {
         }
         if (opts.localStepsActive()) {
             parts.add("local steps");
+            if (opts.lockBarriers()) {
+                parts.add("locks still to be taken");
+            }
             if (opts.transactions()) {
                 parts.add("transactions");
             }

@@ -22,6 +22,8 @@ package dev.mmcheck.engine;
  *     the strictest use of the rule
  * @param mergeHistories what a summarized call ({@link Steps#beginCall}) did inside is forgotten
  *     once it returns: states that differ only there are one state (with state caching)
+ * @param lockBarriers for local steps, an access another thread makes only after taking a lock is
+ *     kept out by a holder of that lock until that thread takes it ({@link Taken})
  */
 public record Options(
         int preemptionBound,
@@ -36,38 +38,39 @@ public record Options(
         Progress progress,
         boolean transactions,
         int pastSlack,
-        boolean mergeHistories) {
+        boolean mergeHistories,
+        boolean lockBarriers) {
 
     public static Options exhaustive() {
-        return new Options(-1, true, true, true, true, null, 0, 0, 0, null, true, 8, true);
+        return new Options(-1, true, true, true, true, null, 0, 0, 0, null, true, 8, true, true);
     }
 
     public Options withPreemptionBound(int b) {
-        return new Options(b, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories);
+        return new Options(b, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers);
     }
 
     public Options withSleepSets(boolean on) {
-        return new Options(preemptionBound, on, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories);
+        return new Options(preemptionBound, on, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers);
     }
 
     public Options withStateCaching(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, on, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories);
+        return new Options(preemptionBound, sleepSets, localSteps, on, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers);
     }
 
     public Options withStopAtFirst(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, on, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, on, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers);
     }
 
     public Options withKind(String k) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, k, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, k, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers);
     }
 
     public Options withBudget(long states, double seconds) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, states, seconds, maxMemory, progress, transactions, pastSlack, mergeHistories);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, states, seconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers);
     }
 
     public Options withMemory(long bytes) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, bytes, progress, transactions, pastSlack, mergeHistories);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, bytes, progress, transactions, pastSlack, mergeHistories, lockBarriers);
     }
 
     /** The memory budget in bytes, resolving 0 to half of the heap. */
@@ -76,23 +79,27 @@ public record Options(
     }
 
     public Options withProgress(Progress p) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, p, transactions, pastSlack, mergeHistories);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, p, transactions, pastSlack, mergeHistories, lockBarriers);
     }
 
     public Options withPastSlack(int steps) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, steps, mergeHistories);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, steps, mergeHistories, lockBarriers);
     }
 
     public Options withTransactions(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, on, pastSlack, mergeHistories);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, on, pastSlack, mergeHistories, lockBarriers);
     }
 
     public Options withLocalSteps(boolean on) {
-        return new Options(preemptionBound, sleepSets, on, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories);
+        return new Options(preemptionBound, sleepSets, on, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers);
     }
 
     public Options withMergeHistories(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, on);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, on, lockBarriers);
+    }
+
+    public Options withLockBarriers(boolean on) {
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, on);
     }
 
     boolean localStepsActive() {

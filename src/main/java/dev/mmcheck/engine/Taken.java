@@ -35,14 +35,30 @@ final class Taken {
 
     /** The depth of the last taking of {@code key}, -1 if none. */
     long depthOf(int key) {
-        int i = Arrays.binarySearch(keys, key);
-        return i < 0 ? -1 : depths[i];
+        for (int i = 0; i < keys.length && keys[i] <= key; i++) {
+            if (keys[i] == key) {
+                return depths[i];
+            }
+        }
+        return -1;
     }
 
-    /** This with {@code slot} taken at {@code depth} (shared or not): a new record. */
+    // The last taking added to this record and the record it made: a thread re-runs the same path
+    // over and over, and the same object each time lets the summary see at once that it knows it.
+    private record Memo(int slot, boolean shared, long depth, Taken result) {}
+
+    private volatile Memo memo;
+
+    /** This with {@code slot} taken at {@code depth} (shared or not). */
     Taken with(int slot, boolean shared, long depth) {
+        Memo m = memo;
+        if (m != null && m.slot == slot && m.shared == shared && m.depth == depth) {
+            return m.result;
+        }
         Taken out = set(slot << 1 | 1, depth);
-        return shared ? out : out.set(slot << 1, depth);
+        out = shared ? out : out.set(slot << 1, depth);
+        memo = new Memo(slot, shared, depth, out);
+        return out;
     }
 
     private Taken set(int key, long depth) {
@@ -66,13 +82,25 @@ final class Taken {
 
     /** Whether {@code other} took every lock this has, each no earlier: the intersection would not change. */
     boolean within(Taken other) {
+        if (this == other || other.lastWithin == this) {
+            return true;
+        }
+        int j = 0;
         for (int i = 0; i < keys.length; i++) {
-            if (other.depthOf(keys[i]) < depths[i]) {
+            while (j < other.keys.length && other.keys[j] < keys[i]) {
+                j++;
+            }
+            if (j == other.keys.length || other.keys[j] != keys[i] || other.depths[j] < depths[i]) {
                 return false;
             }
         }
+        other.lastWithin = this;
         return true;
     }
+
+    // The last record found within this one (both never change, so the answer stays true): the
+    // summary asks the same question for every step a thread takes with this record.
+    private Taken lastWithin;
 
     /** The takings in both, each at the lesser depth; this itself when nothing changes. */
     Taken intersect(Taken other) {

@@ -56,7 +56,10 @@ class CliTest {
         Run whole = run("check", "s003-mremap-pmd", "--variant", "after", "--no-merge-histories");
         assertThat(whole.code()).isEqualTo(0);
         assertThat(whole.out()).contains("VERIFIED", "state caching").doesNotContain("summarized calls");
-        assertThat(run("check", "s003-mremap-pmd", "--variant", "after").out()).contains("summarized calls");
+        assertThat(run("check", "s003-mremap-pmd", "--variant", "after").out()).contains("summarized calls", "locks still to be taken");
+        Run noBarriers = run("check", "s003-mremap-pmd", "--variant", "after", "--no-lock-barriers");
+        assertThat(noBarriers.code()).isEqualTo(0);
+        assertThat(noBarriers.out()).contains("VERIFIED", "local steps").doesNotContain("locks still to be taken");
     }
 
     @Test
