@@ -89,6 +89,9 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--no-lock-barriers", description = "Explore without taking an access another CPU makes only after taking a lock as kept out by that lock's holder (to cross-check the reduction).")
     boolean noLockBarriers;
 
+    @Option(names = "--no-atomic-sections", description = "Explore without letting a step that takes a lock stand for its whole critical section when picking the CPUs to run from a state (to cross-check the reduction).")
+    boolean noAtomicSections;
+
     @Option(names = "--no-merge-histories", description = "Tell a CPU's states apart by everything its steps returned, also inside calls that have returned (to cross-check the reduction).")
     boolean noMergeHistories;
 
@@ -116,7 +119,7 @@ final class CheckCommand implements Callable<Integer> {
         int bound = maxPreemptions != null ? maxPreemptions : s.preemptionBound();
         Options opts = Options.exhaustive().withPreemptionBound(bound).withSleepSets(!noSleepSets)
                 .withLocalSteps(!noLocalSteps).withTransactions(!noTransactions).withStateCaching(!noStateCaching)
-                .withMergeHistories(!noMergeHistories).withLockBarriers(!noLockBarriers)
+                .withMergeHistories(!noMergeHistories).withLockBarriers(!noLockBarriers).withAtomicSections(!noAtomicSections)
                 .withBudget(maxStates == null ? 0 : maxStates, maxSeconds == null ? 0 : maxSeconds)
                 .withMemory(memoryBytes());
         long usedSeed = seed != null ? seed : System.nanoTime() & 0xffffffffL;
@@ -213,8 +216,8 @@ final class CheckCommand implements Callable<Integer> {
             throw new UsageError("--random must be at least 1, got " + random);
         }
         if (random != null && (maxPreemptions != null || noSleepSets || noLocalSteps || noTransactions || noStateCaching || noMergeHistories
-                || noLockBarriers || maxStates != null || memory != null)) {
-            throw new UsageError("--random cannot be combined with --max-preemptions, --max-states, --memory, --no-sleep-sets, --no-local-steps, --no-transactions, --no-lock-barriers, --no-merge-histories or --no-state-caching");
+                || noLockBarriers || noAtomicSections || maxStates != null || memory != null)) {
+            throw new UsageError("--random cannot be combined with --max-preemptions, --max-states, --memory, --no-sleep-sets, --no-local-steps, --no-transactions, --no-lock-barriers, --no-atomic-sections, --no-merge-histories or --no-state-caching");
         }
         if (maxPreemptions != null && maxPreemptions < 0) {
             throw new UsageError("--max-preemptions must be 0 or more, got " + maxPreemptions);

@@ -81,6 +81,11 @@ final class AccessSummary {
      */
     private final int slack;
     private long[] reliedVisible = new long[0];
+    // Per thread, the locks it has been seen to hold while its step could wait, or when it finished:
+    // its critical sections of those locks are not atomic. And the locks decisions relied on no
+    // thread doing that for.
+    private final long[][] waitsHolding;
+    private long[] reliedNoWait = new long[0];
     /** Odd while the summary is being changed; a decision that saw it change is not taken. */
     private volatile long version;
     private volatile boolean contradicted;
@@ -106,6 +111,7 @@ final class AccessSummary {
         this.barrierless = new boolean[threads];
         this.barrierReads = new Reliance[threads][0];
         this.barrierWrites = new Reliance[threads][0];
+        this.waitsHolding = new long[threads][0];
         this.noReadFrom = new long[threads][0];
         this.noWriteFrom = new long[threads][0];
         this.lockedReads = new long[threads][0];
@@ -136,6 +142,7 @@ final class AccessSummary {
     synchronized void forgetDecisions() {
         contradicted = false;
         reliedVisible = new long[0];
+        reliedNoWait = new long[0];
         for (int t = 0; t < n; t++) {
             noReadFrom[t] = new long[0];
             noWriteFrom[t] = new long[0];
@@ -360,6 +367,40 @@ final class AccessSummary {
         return out;
     }
 
+    /**
+     * Records that thread {@code t} holds {@code held} at a step that could wait (or where it
+     * finished); a decision that relied on sections of one of those locks being atomic is contradicted.
+     */
+    void learnWaits(int t, int[] held) {
+        if (knownWaits(t, held)) {
+            return;
+        }
+        synchronized (this) {
+            if (knownWaits(t, held)) {
+                return;
+            }
+            version++;
+            int[] locks = new int[held.length];
+            for (int i = 0; i < held.length; i++) {
+                locks[i] = Lockset.lock(held[i]);
+                if (has(reliedNoWait, locks[i])) {
+                    contradicted = true;
+                }
+            }
+            waitsHolding[t] = with(waitsHolding[t], locks);
+            version++;
+        }
+    }
+
+    private boolean knownWaits(int t, int[] held) {
+        for (int e : held) {
+            if (!has(waitsHolding[t], Lockset.lock(e))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Records the slots a step check read; returns whether any was new. */
     boolean learnVisible(IntList slots) {
         long[] v = visible;
@@ -468,9 +509,35 @@ final class AccessSummary {
      * reads for a waiting t. A smaller set is remembered with what it relied on.
      */
     long smallestPersistent(long enabled, long alive, Footprint[] next, int[][] held, long[] depths) {
+        return smallestPersistent(enabled, alive, next, held, depths, null, null);
+    }
+
+    /**
+     * {@link #smallestPersistent(long, long, Footprint[], int[][], long[])}, where an enabled thread
+     * whose next step takes a lock may stand for its whole critical section: {@code sections[t]}
+     * (null if none) is what the section reads and writes, the lock's own slots ({@code lockSlots[t]})
+     * included, and {@code sectionLock[t]} the lock. Such a section counts as one step that touches
+     * only its data, as long as no other thread can wait while it holds the lock (or end holding
+     * it), and every other access to the lock's slots is made under the lock: then every other
+     * section of the lock runs whole too, leaves the lock as it found it, and commutes with this
+     * one unless their data conflict (Lipton's atomic sections).
+     */
+    long smallestPersistent(long enabled, long alive, Footprint[] next, int[][] held, long[] depths, Footprint[] sections, int[][] lockSlots) {
         long v0 = version;
         if ((v0 & 1) != 0) {
             return enabled;
+        }
+        Footprint[] own = next;
+        if (sections != null) {
+            own = next.clone();
+            for (int p = 0; p < n; p++) {
+                if (sections[p] != null && (enabled & (1L << p)) != 0 && atomicSections(p, lockSlots[p], alive)) {
+                    own[p] = without(sections[p], lockSlots[p]);
+                } else {
+                    sections[p] = null;
+                }
+            }
+            next = own;
         }
         long[] conf = new long[n]; // per thread: the others it may conflict with
         long bad = 0;
@@ -501,12 +568,50 @@ final class AccessSummary {
         }
         for (int t = 0; t < n; t++) {
             if ((bestSet & (1L << t)) != 0) {
-                if (!rely(t, next[t], alive & ~bestSet, held[t], depths)) {
+                Footprint f = sections != null && sections[t] != null ? sections[t] : next[t];
+                if (!rely(t, f, alive & ~bestSet, held[t], depths) || (sections != null && sections[t] != null && !relyNoWait(lockSlots[t][0]))) {
                     return enabled;
                 }
             }
         }
-        return version == v0 ? best : enabled; // else the summary changed meanwhile: all, which is always sound
+        return version == v0 ? best : enabled;
+    }
+
+    /**
+     * Whether the sections of the lock whose slots are {@code slots} (the lock first) run whole
+     * for every thread but p alive: none can wait holding it or end holding it, and all their
+     * accesses to its slots are made holding it.
+     */
+    private boolean atomicSections(int p, int[] slots, long alive) {
+        int lock = slots[0];
+        for (int u = 0; u < n; u++) {
+            if (u == p || (alive & (1L << u)) == 0) {
+                continue;
+            }
+            if (has(waitsHolding[u], lock)) {
+                return false;
+            }
+            for (int s : slots) {
+                for (int[][] locks : new int[][][] {readLocks[u], writeLocks[u]}) {
+                    int[] set = s < locks.length ? locks[s] : null;
+                    if (set != null && Lockset.find(set, lock) < 0) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    private synchronized boolean relyNoWait(int lock) {
+        reliedNoWait = with(reliedNoWait, new int[] {lock});
+        return true;
+    }
+
+    /** {@code f} without the slots {@code out}. */
+    private static Footprint without(Footprint f, int[] out) {
+        return new Footprint(Arrays.stream(f.readSet()).filter(x -> !Footprint.contains(out, x)).toArray(),
+                Arrays.stream(f.writeSet()).filter(x -> !Footprint.contains(out, x)).toArray()); // else the summary changed meanwhile: all, which is always sound
     }
 
     /**

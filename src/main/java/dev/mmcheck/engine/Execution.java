@@ -123,6 +123,9 @@ final class Execution {
         mem.beginGuard();
         boolean e = op.enabled(mem);
         summary.learnReads(t, mem.guardReads(), guardHeld(nodes[t]), nodes[t].depth, taken[t]);
+        if (nodes[t].held.length > 0 && !mem.guardReads().isEmpty()) {
+            summary.learnWaits(t, nodes[t].held); // it may wait here, holding them
+        }
         return e;
     }
 
@@ -217,6 +220,9 @@ final class Execution {
         }
         if (summary != null && node.op.guardLock() >= 0 && next.noteEntry(lastFootprint)) {
             summary.contradict();
+        }
+        if (summary != null && next.op == null && after.length > 0) {
+            summary.learnWaits(t, after); // it ended holding them
         }
         threadHash ^= Hash.thread(t, node.hash) ^ Hash.thread(t, next.hash);
         nodes[t] = next;

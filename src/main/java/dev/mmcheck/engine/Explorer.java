@@ -407,6 +407,9 @@ public final class Explorer {
             if (opts.lockBarriers()) {
                 parts.add("locks still to be taken");
             }
+            if (opts.atomicSections()) {
+                parts.add("atomic sections");
+            }
             if (opts.transactions()) {
                 parts.add("transactions");
             }
@@ -486,7 +489,16 @@ public final class Explorer {
             if (t < 0 && Long.bitCount(enabled) > 1) {
                 // No step alone: perhaps a few threads that keep to themselves. (localStep noted the
                 // state: the step it tried last may be applied.)
-                ample = ex.summary.smallestPersistent(enabled, stateAlive, nextFp, nextHeld, depthBuf);
+                Footprint[] sections = null;
+                if (opts.atomicSections()) {
+                    if (kept >= 0 && anyTakesLockNext(enabled, kept)) {
+                        ex.undo(); // (the sections are run from this state; the loop runs it again)
+                        kept = -1;
+                        keptV = null;
+                    }
+                    sections = sections(enabled, kept);
+                }
+                ample = ex.summary.smallestPersistent(enabled, stateAlive, nextFp, nextHeld, depthBuf, sections, sectionSlots);
                 if (ex.summary.contradicted()) {
                     if (kept >= 0) {
                         ex.undo();
@@ -627,6 +639,112 @@ public final class Explorer {
             }
         }
         return cut ? CUT : 0;
+    }
+
+    /** What {@link #sections} found: per thread, the slots of the lock its section takes, that lock first. */
+    private int[][] sectionSlots = new int[0][];
+
+    /** Whether an enabled thread's next step waits for a lock and takes it (that of {@code kept}, applied, is at its node before). */
+    private boolean anyTakesLockNext(long enabled, int kept) {
+        for (int t = 0; t < ex.n; t++) {
+            if ((enabled & (1L << t)) != 0 && takesLockNext(t, t == kept ? ex.from(t) : ex.nodes[t]) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The lock thread t's next step (at {@code node}) waits for and takes, or -1. */
+    private static int takesLockNext(int t, PathNode node) {
+        return node == null || node.op == null ? -1 : node.op.guardLock();
+    }
+
+    /**
+     * For persistent sets: the whole critical section of each enabled thread whose next step waits
+     * for a lock and takes it, run alone from this state to the release (and undone): what it reads
+     * and writes, the lock's slots included ({@link #sectionSlots}); null for a thread whose section
+     * waits, takes or drops another lock, ends in a violation, changes the lock's own slots for good
+     * or runs longer than {@link #SECTION_STEPS} steps. The step of {@code kept} is applied (it is no
+     * lock-taking step).
+     */
+    private Footprint[] sections(long enabled, int kept) {
+        Footprint[] out = null;
+        for (int t = 0; t < ex.n; t++) {
+            int lock = (enabled & (1L << t)) == 0 || t == kept ? -1 : takesLockNext(t, ex.nodes[t]);
+            if (lock < 0) {
+                continue;
+            }
+            if (out == null) {
+                out = new Footprint[ex.n];
+                if (sectionSlots.length != ex.n) {
+                    sectionSlots = new int[ex.n][];
+                }
+            }
+            out[t] = section(t, lock, enabled);
+        }
+        return out;
+    }
+
+    private static final int SECTION_STEPS = 64;
+
+    private Footprint section(int t, int lock, long enabled) {
+        int start = ex.depth;
+        int mark = ex.mem.mark();
+        it.unimi.dsi.fastutil.ints.IntArrayList reads = new it.unimi.dsi.fastutil.ints.IntArrayList();
+        it.unimi.dsi.fastutil.ints.IntArrayList writes = new it.unimi.dsi.fastutil.ints.IntArrayList();
+        boolean whole = false;
+        for (int i = 0; i < SECTION_STEPS; i++) {
+            if (i > 0 && (ex.nodes[t].op == null || !ex.neverWaits(t))) {
+                break;
+            }
+            Violation v = ex.step(t, enabled);
+            transitions++;
+            if (v != null) {
+                break;
+            }
+            reads.addElements(reads.size(), ex.lastFootprint.readSet());
+            writes.addElements(writes.size(), ex.lastFootprint.writeSet());
+            it.unimi.dsi.fastutil.ints.IntArrayList events = ex.mem.lockEvents();
+            if (i == 0) {
+                if (events.size() != 1 || events.getInt(0) != lock << 2 || ex.nodes[t].op == null) {
+                    break; // (a shared taking, or more than the lock)
+                }
+                continue;
+            }
+            if (events.isEmpty()) {
+                continue;
+            }
+            whole = events.size() == 1 && events.getInt(0) == (lock << 2 | 2);
+            break;
+        }
+        int[] slots = null;
+        if (whole) {
+            // The lock's slots: its own and those marked as its state; the section leaves them as it found them.
+            it.unimi.dsi.fastutil.ints.IntArrayList ls = it.unimi.dsi.fastutil.ints.IntArrayList.of(lock);
+            for (it.unimi.dsi.fastutil.ints.IntArrayList a : java.util.List.of(reads, writes)) {
+                for (int i = 0; i < a.size(); i++) {
+                    int x = a.getInt(i);
+                    if (ex.mem.layout().isLockState(x) && !ls.contains(x)) {
+                        ls.add(x);
+                    }
+                }
+            }
+            slots = ls.toIntArray();
+            for (int x : slots) {
+                if (ex.mem.valueAt(mark, x) != ex.mem.value(x)) {
+                    slots = null;
+                    break;
+                }
+            }
+        }
+        while (ex.depth > start) {
+            ex.undo();
+        }
+        if (slots == null) {
+            return null;
+        }
+        sectionSlots[t] = slots;
+        return new Footprint(reads.toIntArray(), writes.toIntArray());
     }
 
     /**

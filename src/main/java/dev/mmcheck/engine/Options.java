@@ -24,6 +24,9 @@ package dev.mmcheck.engine;
  *     once it returns: states that differ only there are one state (with state caching)
  * @param lockBarriers for local steps, an access another thread makes only after taking a lock is
  *     kept out by a holder of that lock until that thread takes it ({@link Taken})
+ * @param atomicSections for persistent sets, a step that takes a lock stands for its whole critical
+ *     section, which touches only its data, when every section of that lock runs whole (with local
+ *     steps, without a preemption bound)
  */
 public record Options(
         int preemptionBound,
@@ -39,38 +42,39 @@ public record Options(
         boolean transactions,
         int pastSlack,
         boolean mergeHistories,
-        boolean lockBarriers) {
+        boolean lockBarriers,
+        boolean atomicSections) {
 
     public static Options exhaustive() {
-        return new Options(-1, true, true, true, true, null, 0, 0, 0, null, true, 8, true, true);
+        return new Options(-1, true, true, true, true, null, 0, 0, 0, null, true, 8, true, true, true);
     }
 
     public Options withPreemptionBound(int b) {
-        return new Options(b, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers);
+        return new Options(b, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers, atomicSections);
     }
 
     public Options withSleepSets(boolean on) {
-        return new Options(preemptionBound, on, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers);
+        return new Options(preemptionBound, on, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers, atomicSections);
     }
 
     public Options withStateCaching(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, on, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers);
+        return new Options(preemptionBound, sleepSets, localSteps, on, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers, atomicSections);
     }
 
     public Options withStopAtFirst(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, on, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, on, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers, atomicSections);
     }
 
     public Options withKind(String k) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, k, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, k, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers, atomicSections);
     }
 
     public Options withBudget(long states, double seconds) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, states, seconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, states, seconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers, atomicSections);
     }
 
     public Options withMemory(long bytes) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, bytes, progress, transactions, pastSlack, mergeHistories, lockBarriers);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, bytes, progress, transactions, pastSlack, mergeHistories, lockBarriers, atomicSections);
     }
 
     /** The memory budget in bytes, resolving 0 to half of the heap. */
@@ -79,27 +83,31 @@ public record Options(
     }
 
     public Options withProgress(Progress p) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, p, transactions, pastSlack, mergeHistories, lockBarriers);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, p, transactions, pastSlack, mergeHistories, lockBarriers, atomicSections);
     }
 
     public Options withPastSlack(int steps) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, steps, mergeHistories, lockBarriers);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, steps, mergeHistories, lockBarriers, atomicSections);
     }
 
     public Options withTransactions(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, on, pastSlack, mergeHistories, lockBarriers);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, on, pastSlack, mergeHistories, lockBarriers, atomicSections);
     }
 
     public Options withLocalSteps(boolean on) {
-        return new Options(preemptionBound, sleepSets, on, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers);
+        return new Options(preemptionBound, sleepSets, on, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers, atomicSections);
     }
 
     public Options withMergeHistories(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, on, lockBarriers);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, on, lockBarriers, atomicSections);
     }
 
     public Options withLockBarriers(boolean on) {
-        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, on);
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, on, atomicSections);
+    }
+
+    public Options withAtomicSections(boolean on) {
+        return new Options(preemptionBound, sleepSets, localSteps, stateCaching, stopAtFirst, kind, maxStates, maxSeconds, maxMemory, progress, transactions, pastSlack, mergeHistories, lockBarriers, on);
     }
 
     boolean localStepsActive() {

@@ -59,7 +59,10 @@ class CliTest {
         assertThat(run("check", "s003-mremap-pmd", "--variant", "after").out()).contains("summarized calls", "locks still to be taken");
         Run noBarriers = run("check", "s003-mremap-pmd", "--variant", "after", "--no-lock-barriers");
         assertThat(noBarriers.code()).isEqualTo(0);
-        assertThat(noBarriers.out()).contains("VERIFIED", "local steps").doesNotContain("locks still to be taken");
+        assertThat(noBarriers.out()).contains("VERIFIED", "local steps", "atomic sections").doesNotContain("locks still to be taken");
+        Run noSections = run("check", "s003-mremap-pmd", "--variant", "after", "--no-atomic-sections");
+        assertThat(noSections.code()).isEqualTo(0);
+        assertThat(noSections.out()).contains("VERIFIED", "locks still to be taken").doesNotContain("atomic sections");
     }
 
     @Test

@@ -124,4 +124,25 @@ class SectionTest {
         explore(new Program(memory(), List.of(tryer, locker), List.of(), List.of()), finals);
         assertThat(finals).containsExactlyInAnyOrder(List.of(1L, 0L), List.of(0L, 1L));
     }
+
+    /**
+     * A lock-taking step stands for its whole section in persistent sets ({@code
+     * Options.atomicSections}), yet a trylock that finds the lock busy still sees the inside of the
+     * section: the tryer writes y = 1 if the lock was busy, y = 2 if it took it; the locker sets x
+     * in its section. (The section is not taken whole while a thread touches the lock without
+     * holding it; its unlock is then no local step either, which alone keeps this case.)
+     */
+    @Test
+    void aLockTriedWithoutTakingItSeesInsideSections() {
+        ThreadSpec tryer = new ThreadSpec("tryer", s -> {
+            long took = s.step(Toy.trylock(L));
+            if (took == 1) {
+                s.step(Toy.unlock(L));
+            }
+            s.step(Toy.write(Y, took + 1));
+        });
+        Set<List<Long>> finals = new HashSet<>();
+        explore(new Program(memory(), List.of(tryer, section("locker", X, 1)), List.of(), List.of()), finals);
+        assertThat(finals).containsExactlyInAnyOrder(List.of(1L, 1L), List.of(1L, 2L));
+    }
 }

@@ -74,6 +74,12 @@ class CatalogVerdictTest {
         assertVerdict(name, variant, verdict, kind, Options.exhaustive().withLockBarriers(false));
     }
 
+    @ParameterizedTest(name = "{0} --variant {1} without atomic sections -> {2} {3}")
+    @MethodSource("expectations")
+    void verdictIsTheSameWithoutAtomicSections(String name, String variant, String verdict, String kind) {
+        assertVerdict(name, variant, verdict, kind, Options.exhaustive().withAtomicSections(false));
+    }
+
     @ParameterizedTest(name = "{0} --variant {1} without merged histories -> {2} {3}")
     @MethodSource("expectations")
     void verdictIsTheSameWithoutMergedHistories(String name, String variant, String verdict, String kind) {
