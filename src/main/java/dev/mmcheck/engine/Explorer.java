@@ -782,9 +782,10 @@ public final class Explorer {
     }
 
     /**
-     * The first thread, in index order, whose next step is local ({@link AccessSummary}): that
-     * step alone is a persistent set of the state, and the order makes the choice depend on the
-     * state only, as state caching needs. -1 when no step is local.
+     * A thread whose next step is local ({@link AccessSummary}): that step alone is a persistent
+     * set of the state. The thread that ran last if its step is local, else the first in index
+     * order; -1 when no step is local. (The choice depends on the path: the visited set keeps the
+     * steps a visit left out, so a later visit that picks another explores what it needs.)
      *
      * <p>Trying a step means running it, so the step tried last is left applied for the caller
      * ({@link #keptThread}, with {@link #keptViolation}): the local step found, or, when none is
@@ -802,6 +803,18 @@ public final class Explorer {
             nextHeld = new int[ex.n][];
         }
         int last = ex.last >= 0 && (enabled & ~sleep & (1L << ex.last)) != 0 ? ex.last : -1;
+        if (last >= 0) {
+            // A run of local steps is mostly one thread's: try it first, sparing the tries of the others.
+            int[] held = ex.nodes[last].held;
+            Violation v = ex.step(last, enabled);
+            transitions++;
+            nextFp[last] = v == null ? ex.lastFootprint : null;
+            if (v == null && summary.isLocal(last, ex.lastFootprint, alive, held, depths)) {
+                keptThread = last;
+                return last;
+            }
+            ex.undo();
+        }
         int found = -1;
         for (int t = 0; t < ex.n && found < 0; t++) {
             long bit = 1L << t;
