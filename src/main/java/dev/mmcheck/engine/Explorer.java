@@ -803,17 +803,10 @@ public final class Explorer {
             nextHeld = new int[ex.n][];
         }
         int last = ex.last >= 0 && (enabled & ~sleep & (1L << ex.last)) != 0 ? ex.last : -1;
-        if (last >= 0) {
-            // A run of local steps is mostly one thread's: try it first, sparing the tries of the others.
-            int[] held = ex.nodes[last].held;
-            Violation v = ex.step(last, enabled);
-            transitions++;
-            nextFp[last] = v == null ? ex.lastFootprint : null;
-            if (v == null && summary.isLocal(last, ex.lastFootprint, alive, held, depths)) {
-                keptThread = last;
-                return last;
-            }
-            ex.undo();
+        // A run of local steps is mostly one thread's: try it first, sparing the tries of the others.
+        if (last >= 0 && tryLocal(last, enabled, alive, depths)) {
+            keptThread = last;
+            return last;
         }
         int found = -1;
         for (int t = 0; t < ex.n && found < 0; t++) {
@@ -828,15 +821,9 @@ public final class Explorer {
                 }
                 continue;
             }
-            int[] held = ex.nodes[t].held;
-            Violation v = ex.step(t, enabled);
-            transitions++;
-            nextFp[t] = v == null ? ex.lastFootprint : null;
-            if (v == null && summary.isLocal(t, ex.lastFootprint, alive, held, depths)) {
+            if (tryLocal(t, enabled, alive, depths)) {
                 found = t;
                 keptThread = t;
-            } else {
-                ex.undo();
             }
         }
         if (last < 0 || (found >= 0 && found < last)) {
@@ -868,6 +855,19 @@ public final class Explorer {
             keptViolation = null;
         }
         return found;
+    }
+
+    /** Runs thread t's step and leaves it applied if it is local (true), else undoes it; notes its footprint. */
+    private boolean tryLocal(int t, long enabled, long alive, long[] depths) {
+        int[] held = ex.nodes[t].held;
+        Violation v = ex.step(t, enabled);
+        transitions++;
+        nextFp[t] = v == null ? ex.lastFootprint : null;
+        if (v == null && ex.summary.isLocal(t, ex.lastFootprint, alive, held, depths)) {
+            return true;
+        }
+        ex.undo();
+        return false;
     }
 
     /**

@@ -10,7 +10,9 @@ import dev.mmcheck.engine.Result;
 import dev.mmcheck.engine.Tracer;
 import dev.mmcheck.engine.Verdict;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -50,40 +52,34 @@ class CatalogVerdictTest {
         }
     }
 
-    @ParameterizedTest(name = "{0} --variant {1} without sleep sets -> {2} {3}")
-    @MethodSource("expectations")
-    void verdictIsTheSameWithoutSleepSets(String name, String variant, String verdict, String kind) {
-        assertVerdict(name, variant, verdict, kind, Options.exhaustive().withSleepSets(false));
+    /** Each reduction that can be switched off, with the options that switch it off. */
+    private static final Map<String, Options> WITHOUT = new LinkedHashMap<>();
+
+    static {
+        Options all = Options.exhaustive();
+        WITHOUT.put("sleep sets", all.withSleepSets(false));
+        WITHOUT.put("local steps", all.withLocalSteps(false));
+        WITHOUT.put("transactions", all.withTransactions(false));
+        WITHOUT.put("lock barriers", all.withLockBarriers(false));
+        WITHOUT.put("atomic sections", all.withAtomicSections(false));
+        WITHOUT.put("merged histories", all.withMergeHistories(false));
     }
 
-    @ParameterizedTest(name = "{0} --variant {1} without local steps -> {2} {3}")
-    @MethodSource("expectations")
-    void verdictIsTheSameWithoutLocalSteps(String name, String variant, String verdict, String kind) {
-        assertVerdict(name, variant, verdict, kind, Options.exhaustive().withLocalSteps(false));
+    static List<Arguments> withoutEachReduction() {
+        List<Arguments> out = new ArrayList<>();
+        for (String reduction : WITHOUT.keySet()) {
+            for (Arguments a : expectations()) {
+                Object[] e = a.get();
+                out.add(Arguments.of(reduction, e[0], e[1], e[2], e[3]));
+            }
+        }
+        return out;
     }
 
-    @ParameterizedTest(name = "{0} --variant {1} without transactions -> {2} {3}")
-    @MethodSource("expectations")
-    void verdictIsTheSameWithoutTransactions(String name, String variant, String verdict, String kind) {
-        assertVerdict(name, variant, verdict, kind, Options.exhaustive().withTransactions(false));
-    }
-
-    @ParameterizedTest(name = "{0} --variant {1} without lock barriers -> {2} {3}")
-    @MethodSource("expectations")
-    void verdictIsTheSameWithoutLockBarriers(String name, String variant, String verdict, String kind) {
-        assertVerdict(name, variant, verdict, kind, Options.exhaustive().withLockBarriers(false));
-    }
-
-    @ParameterizedTest(name = "{0} --variant {1} without atomic sections -> {2} {3}")
-    @MethodSource("expectations")
-    void verdictIsTheSameWithoutAtomicSections(String name, String variant, String verdict, String kind) {
-        assertVerdict(name, variant, verdict, kind, Options.exhaustive().withAtomicSections(false));
-    }
-
-    @ParameterizedTest(name = "{0} --variant {1} without merged histories -> {2} {3}")
-    @MethodSource("expectations")
-    void verdictIsTheSameWithoutMergedHistories(String name, String variant, String verdict, String kind) {
-        assertVerdict(name, variant, verdict, kind, Options.exhaustive().withMergeHistories(false));
+    @ParameterizedTest(name = "{1} --variant {2} without {0} -> {3} {4}")
+    @MethodSource("withoutEachReduction")
+    void verdictIsTheSameWithoutEachReduction(String reduction, String name, String variant, String verdict, String kind) {
+        assertVerdict(name, variant, verdict, kind, WITHOUT.get(reduction));
     }
 
     /**
