@@ -610,8 +610,18 @@ final class AccessSummary {
 
     /** {@code f} without the slots {@code out}. */
     private static Footprint without(Footprint f, int[] out) {
-        return new Footprint(Arrays.stream(f.readSet()).filter(x -> !Footprint.contains(out, x)).toArray(),
-                Arrays.stream(f.writeSet()).filter(x -> !Footprint.contains(out, x)).toArray()); // else the summary changed meanwhile: all, which is always sound
+        return new Footprint(without(f.readSet(), out), without(f.writeSet(), out));
+    }
+
+    private static int[] without(int[] slots, int[] out) {
+        int[] kept = new int[slots.length];
+        int n = 0;
+        for (int s : slots) {
+            if (!Footprint.contains(out, s)) {
+                kept[n++] = s;
+            }
+        }
+        return n == slots.length ? slots : Arrays.copyOf(kept, n); // else the summary changed meanwhile: all, which is always sound
     }
 
     /**

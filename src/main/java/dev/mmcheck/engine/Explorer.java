@@ -686,12 +686,16 @@ public final class Explorer {
     }
 
     private static final int SECTION_STEPS = 64;
+    private final it.unimi.dsi.fastutil.ints.IntArrayList sectionReads = new it.unimi.dsi.fastutil.ints.IntArrayList(256);
+    private final it.unimi.dsi.fastutil.ints.IntArrayList sectionWrites = new it.unimi.dsi.fastutil.ints.IntArrayList(256);
 
     private Footprint section(int t, int lock, long enabled) {
         int start = ex.depth;
         int mark = ex.mem.mark();
-        it.unimi.dsi.fastutil.ints.IntArrayList reads = new it.unimi.dsi.fastutil.ints.IntArrayList();
-        it.unimi.dsi.fastutil.ints.IntArrayList writes = new it.unimi.dsi.fastutil.ints.IntArrayList();
+        it.unimi.dsi.fastutil.ints.IntArrayList reads = sectionReads;
+        it.unimi.dsi.fastutil.ints.IntArrayList writes = sectionWrites;
+        reads.clear();
+        writes.clear();
         boolean whole = false;
         for (int i = 0; i < SECTION_STEPS; i++) {
             if (i > 0 && (ex.nodes[t].op == null || !ex.neverWaits(t))) {

@@ -29,9 +29,15 @@ final class Lockset {
 
     /** {@code held} with {@code slot} taken: a new array. */
     static int[] with(int[] held, int slot, boolean shared) {
-        int[] out = Arrays.copyOf(held, held.length + 1);
-        out[held.length] = entry(slot, shared);
-        Arrays.sort(out);
+        int e = entry(slot, shared);
+        int at = 0;
+        while (at < held.length && held[at] < e) {
+            at++;
+        }
+        int[] out = new int[held.length + 1];
+        System.arraycopy(held, 0, out, 0, at);
+        out[at] = e;
+        System.arraycopy(held, at, out, at + 1, held.length - at);
         return out;
     }
 
