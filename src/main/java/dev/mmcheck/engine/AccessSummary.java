@@ -71,7 +71,6 @@ final class AccessSummary {
     /** Threads whose accesses turned up with a lock taken later than a decision relied on: no barriers for them (one restart each). */
     private volatile boolean[] barrierless;
     private final boolean barriers;
-    private final boolean[] allBarrierless;
     /**
      * How much deeper than the deepest known access a thread may still make it
      * ({@link Options#pastSlack}): paths that differ by a failed trylock or a skipped step shift
@@ -98,8 +97,6 @@ final class AccessSummary {
     AccessSummary(int threads, int slack, boolean barriers) {
         this.n = threads;
         this.barriers = barriers;
-        this.allBarrierless = new boolean[threads];
-        Arrays.fill(allBarrierless, true);
         this.slack = slack;
         this.readLocks = new int[threads][0][];
         this.writeLocks = new int[threads][0][];
@@ -109,6 +106,7 @@ final class AccessSummary {
         this.writeTaken = new Taken[threads][0];
         this.depthless = new boolean[threads];
         this.barrierless = new boolean[threads];
+        Arrays.fill(barrierless, !barriers); // switched off: no thread's takings bar anything
         this.barrierReads = new Reliance[threads][0];
         this.barrierWrites = new Reliance[threads][0];
         this.waitsHolding = new long[threads][0];
@@ -204,12 +202,16 @@ final class AccessSummary {
     /** Whether the summary's takings before accesses to each of {@code slots} are all in {@code taken}, no later. */
     private static boolean knownTaken(Taken[] takens, int[] slots, Taken taken) {
         for (int s : slots) {
-            Taken k = s < takens.length ? takens[s] : null;
-            if (k == null || !k.within(taken)) {
+            if (!knownTaken(takens, s, taken)) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static boolean knownTaken(Taken[] takens, int s, Taken taken) {
+        Taken k = s < takens.length ? takens[s] : null;
+        return k != null && k.within(taken);
     }
 
     /** The summary's takings with an access to each of {@code slots} having taken {@code taken} (a new array). */
@@ -271,7 +273,7 @@ final class AccessSummary {
         boolean known = true;
         for (int i = 0; i < slots.size() && known; i++) {
             int s = slots.getInt(i);
-            known = known(locks, depths, s, held, depth) && s < takens.length && takens[s] != null && takens[s].within(taken);
+            known = known(locks, depths, s, held, depth) && knownTaken(takens, s, taken);
         }
         if (!known) {
             learn(t, new Footprint(slots.toIntArray(), new int[0]), held, depth, taken);
@@ -478,8 +480,8 @@ final class AccessSummary {
             long[] urd = readDepth[u];
             long[] uwd = writeDepth[u];
             long d = depthless[u] ? -1 : depths[u]; // -1: every access still to come
-            Taken[] urt = barrierless[u] || !barriers || !this.barriers ? null : readTaken[u];
-            Taken[] uwt = barrierless[u] || !barriers || !this.barriers ? null : writeTaken[u];
+            Taken[] urt = barrierless[u] || !barriers ? null : readTaken[u];
+            Taken[] uwt = barrierless[u] || !barriers ? null : writeTaken[u];
             boolean c = false;
             for (int i = 0; i < fr.length && !c; i++) {
                 c = conflicts(held, uwl, uwd, uwt, fr[i], d);
@@ -515,8 +517,9 @@ final class AccessSummary {
     /**
      * {@link #smallestPersistent(long, long, Footprint[], int[][], long[])}, where an enabled thread
      * whose next step takes a lock may stand for its whole critical section: {@code sections[t]}
-     * (null if none) is what the section reads and writes, the lock's own slots ({@code lockSlots[t]})
-     * included, and {@code sectionLock[t]} the lock. Such a section counts as one step that touches
+     * (null if none) is what the section reads and writes, the lock's slots included, and
+     * {@code lockSlots[t]} those slots, the lock first (an entry of sections that cannot stand is
+     * set to null). Such a section counts as one step that touches
      * only its data, as long as no other thread can wait while it holds the lock (or end holding
      * it), and every other access to the lock's slots is made under the lock: then every other
      * section of the lock runs whole too, leaves the lock as it found it, and commutes with this
@@ -574,7 +577,7 @@ final class AccessSummary {
                 }
             }
         }
-        return version == v0 ? best : enabled;
+        return version == v0 ? best : enabled; // else the summary changed meanwhile: all, which is always sound
     }
 
     /**
@@ -621,7 +624,7 @@ final class AccessSummary {
                 kept[n++] = s;
             }
         }
-        return n == slots.length ? slots : Arrays.copyOf(kept, n); // else the summary changed meanwhile: all, which is always sound
+        return n == slots.length ? slots : Arrays.copyOf(kept, n);
     }
 
     /**
@@ -652,7 +655,7 @@ final class AccessSummary {
     private boolean rely(int t, Footprint f, long alive, int[] held, long[] depths) {
         boolean known = covers(reliedVisible, f.writeSet());
         boolean[] flat = depthless;
-        boolean[] open = barriers ? barrierless : allBarrierless;
+        boolean[] open = barrierless;
         for (int u = 0; u < n && known; u++) {
             if (u != t && (alive & (1L << u)) != 0) {
                 long d = flat[u] ? -1 : depths[u];

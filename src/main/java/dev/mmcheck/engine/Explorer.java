@@ -490,13 +490,13 @@ public final class Explorer {
                 // No step alone: perhaps a few threads that keep to themselves. (localStep noted the
                 // state: the step it tried last may be applied.)
                 Footprint[] sections = null;
-                if (opts.atomicSections()) {
-                    if (kept >= 0 && anyTakesLockNext(enabled, kept)) {
+                if (opts.atomicSections() && anyTakesLockNext(enabled, kept)) {
+                    if (kept >= 0) {
                         ex.undo(); // (the sections are run from this state; the loop runs it again)
                         kept = -1;
                         keptV = null;
                     }
-                    sections = sections(enabled, kept);
+                    sections = sections(enabled);
                 }
                 ample = ex.summary.smallestPersistent(enabled, stateAlive, nextFp, nextHeld, depthBuf, sections, sectionSlots);
                 if (ex.summary.contradicted()) {
@@ -647,15 +647,15 @@ public final class Explorer {
     /** Whether an enabled thread's next step waits for a lock and takes it (that of {@code kept}, applied, is at its node before). */
     private boolean anyTakesLockNext(long enabled, int kept) {
         for (int t = 0; t < ex.n; t++) {
-            if ((enabled & (1L << t)) != 0 && takesLockNext(t, t == kept ? ex.from(t) : ex.nodes[t]) >= 0) {
+            if ((enabled & (1L << t)) != 0 && takesLockNext(t == kept ? ex.from(t) : ex.nodes[t]) >= 0) {
                 return true;
             }
         }
         return false;
     }
 
-    /** The lock thread t's next step (at {@code node}) waits for and takes, or -1. */
-    private static int takesLockNext(int t, PathNode node) {
+    /** The lock that the next step of a thread at {@code node} waits for and takes, or -1. */
+    private static int takesLockNext(PathNode node) {
         return node == null || node.op == null ? -1 : node.op.guardLock();
     }
 
@@ -664,13 +664,12 @@ public final class Explorer {
      * for a lock and takes it, run alone from this state to the release (and undone): what it reads
      * and writes, the lock's slots included ({@link #sectionSlots}); null for a thread whose section
      * waits, takes or drops another lock, ends in a violation, changes the lock's own slots for good
-     * or runs longer than {@link #SECTION_STEPS} steps. The step of {@code kept} is applied (it is no
-     * lock-taking step).
+     * or runs longer than {@link #SECTION_STEPS} steps.
      */
-    private Footprint[] sections(long enabled, int kept) {
+    private Footprint[] sections(long enabled) {
         Footprint[] out = null;
         for (int t = 0; t < ex.n; t++) {
-            int lock = (enabled & (1L << t)) == 0 || t == kept ? -1 : takesLockNext(t, ex.nodes[t]);
+            int lock = (enabled & (1L << t)) == 0 ? -1 : takesLockNext(ex.nodes[t]);
             if (lock < 0) {
                 continue;
             }
@@ -721,26 +720,7 @@ public final class Explorer {
             whole = events.size() == 1 && events.getInt(0) == (lock << 2 | 2);
             break;
         }
-        int[] slots = null;
-        if (whole) {
-            // The lock's slots: its own and those marked as its state; the section leaves them as it found them.
-            it.unimi.dsi.fastutil.ints.IntArrayList ls = it.unimi.dsi.fastutil.ints.IntArrayList.of(lock);
-            for (it.unimi.dsi.fastutil.ints.IntArrayList a : java.util.List.of(reads, writes)) {
-                for (int i = 0; i < a.size(); i++) {
-                    int x = a.getInt(i);
-                    if (ex.mem.layout().isLockState(x) && !ls.contains(x)) {
-                        ls.add(x);
-                    }
-                }
-            }
-            slots = ls.toIntArray();
-            for (int x : slots) {
-                if (ex.mem.valueAt(mark, x) != ex.mem.value(x)) {
-                    slots = null;
-                    break;
-                }
-            }
-        }
+        int[] slots = whole ? Section.lockSlotsLeftAsFound(lock, reads, writes, ex.mem, mark) : null;
         while (ex.depth > start) {
             ex.undo();
         }

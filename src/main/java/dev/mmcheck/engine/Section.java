@@ -63,14 +63,8 @@ final class Section {
         if (events.size() != 1 || (events.getInt(0) & 2) == 0) {
             return true; // took it again, or more than that: not a section this follows
         }
-        lockSlots = lockState(ex.mem.layout());
-        for (int i = 0; i < writes.size(); i++) {
-            int s = writes.getInt(i);
-            if (Footprint.contains(lockSlots, s) && ex.mem.valueAt(mark, s) != ex.mem.value(s)) {
-                return true;
-            }
-        }
-        complete = true;
+        lockSlots = lockSlotsLeftAsFound(lock, reads, writes, ex.mem, mark);
+        complete = lockSlots != null;
         return true;
     }
 
@@ -79,15 +73,24 @@ final class Section {
         return complete ? new Footprint(reads.toIntArray(), writes.toIntArray()).asSection(lock, lockSlots) : null;
     }
 
-    /** The slots of {@code lock} the section touched: the lock's own, and those marked as its ({@link Layout#lockState}). */
-    private int[] lockState(Layout layout) {
+    /**
+     * The slots of {@code lock} that a section of it, which read {@code reads} and wrote
+     * {@code writes}, touched: the lock's own, and those marked as its ({@link Layout#lockState});
+     * null if the section left one of them other than it was at {@code mark} of {@code mem}.
+     */
+    static int[] lockSlotsLeftAsFound(int lock, IntArrayList reads, IntArrayList writes, Memory mem, int mark) {
         IntArrayList out = IntArrayList.of(lock);
         for (IntArrayList slots : java.util.List.of(reads, writes)) {
             for (int i = 0; i < slots.size(); i++) {
                 int s = slots.getInt(i);
-                if (layout.isLockState(s) && !out.contains(s)) {
+                if (mem.layout().isLockState(s) && !out.contains(s)) {
                     out.add(s);
                 }
+            }
+        }
+        for (int i = 0; i < out.size(); i++) {
+            if (mem.valueAt(mark, out.getInt(i)) != mem.value(out.getInt(i))) {
+                return null;
             }
         }
         return out.toIntArray();
