@@ -301,26 +301,28 @@ final class AccessSummary {
      * once without a lock {@code held} excludes it from. Read without the monitor; {@link #isLocal}
      * rechecks the version afterwards.
      */
-    private boolean conflicts(int[] held, int[][] locks, long[] depths, Taken[] takens, int s, long depth) {
+    private boolean conflicts(int[] held, int[][] locks, long[] depths, Taken[] takens, int s, long depth, Taken now) {
         int[] set = s < locks.length ? locks[s] : null;
         return set != null && (depth < 0 || depthAt(depths, s) >= depth - slack) && (set.length == 0 || !Lockset.excludes(held, set))
-                && barrier(held, takens, s, depth) < 0;
+                && barrier(held, takens, s, depth, now) < 0;
     }
 
     /**
      * A taking that holding {@code held} keeps out, which the thread of {@code takens} (at
-     * {@code depth}; null takens: none for it) made before every access to {@code s} and has yet to
-     * make (the least depth it was made at is well ahead: {@link #slack}, as for the past): its key
-     * ({@link Taken}), or -1 if there is none.
+     * {@code depth}, its path having taken {@code now}; null takens: none for it) made before every
+     * access to {@code s} and has yet to make: its key ({@link Taken}), or -1 if there is none. Every
+     * access known had its last taking of the lock at some depth or deeper; a path whose last taking
+     * is shallower than that (or that has none) must take the lock again before such an access.
      */
-    private int barrier(int[] held, Taken[] takens, int s, long depth) {
+    private int barrier(int[] held, Taken[] takens, int s, long depth, Taken now) {
         Taken k = takens != null && depth >= 0 && s < takens.length ? takens[s] : null;
         if (k == null) {
             return -1;
         }
         for (int e : held) {
             int key = Taken.keptOutBy(e);
-            if (k.depthOf(key) >= depth + slack) {
+            long least = k.depthOf(key);
+            if (least >= 0 && now.depthOf(key) < least) {
                 return key;
             }
         }
@@ -429,19 +431,19 @@ final class AccessSummary {
 
     /**
      * Whether thread {@code t}'s step with footprint {@code f} is local, the threads in
-     * {@code alive} being unfinished and each thread u at depth {@code depths[u]} of its history. A
+     * {@code alive} being unfinished and each thread u where {@code at} has it. A
      * yes is remembered with what it relied on.
      */
-    boolean isLocal(int t, Footprint f, long alive, int[] held, long[] depths) {
+    boolean isLocal(int t, Footprint f, long alive, int[] held, Where at) {
         long v0 = version;
-        if ((v0 & 1) != 0 || !local(t, f, alive, held, depths)) {
+        if ((v0 & 1) != 0 || !local(t, f, alive, held, at)) {
             return false;
         }
-        return rely(t, f, alive, held, depths) && version == v0; // else the summary changed meanwhile: no, which is always sound
+        return rely(t, f, alive, held, at) && version == v0; // else the summary changed meanwhile: no, which is always sound
     }
 
-    private boolean local(int t, Footprint f, long alive, int[] held, long[] depths) {
-        return !writesVisible(f) && conflicting(t, f, alive, held, depths, true, true) == 0;
+    private boolean local(int t, Footprint f, long alive, int[] held, Where at) {
+        return !writesVisible(f) && conflicting(t, f, alive, held, at, true, true) == 0;
     }
 
     /**
@@ -449,8 +451,8 @@ final class AccessSummary {
      * thread has yet to take: unlike a lock held or an access in the past, that lasts only until the
      * other thread takes it, so the step is not local wherever the others have moved on.
      */
-    boolean localByBarrier(int t, Footprint f, long alive, int[] held, long[] depths) {
-        return conflicting(t, f, alive, held, depths, true, false) != 0;
+    boolean localByBarrier(int t, Footprint f, long alive, int[] held, Where at) {
+        return conflicting(t, f, alive, held, at, true, false) != 0;
     }
 
     private boolean writesVisible(Footprint f) {
@@ -467,7 +469,7 @@ final class AccessSummary {
      * The threads among {@code among} (other than t) that may still make an access conflicting
      * with {@code f}, made by t holding {@code held}; with {@code first}, only the first of them.
      */
-    private long conflicting(int t, Footprint f, long among, int[] held, long[] depths, boolean first, boolean barriers) {
+    private long conflicting(int t, Footprint f, long among, int[] held, Where at, boolean first, boolean barriers) {
         int[] fr = f.readSet();
         int[] fw = f.writeSet();
         long out = 0;
@@ -479,15 +481,16 @@ final class AccessSummary {
             int[][] uwl = writeLocks[u];
             long[] urd = readDepth[u];
             long[] uwd = writeDepth[u];
-            long d = depthless[u] ? -1 : depths[u]; // -1: every access still to come
+            long d = depthless[u] ? -1 : at.depths[u]; // -1: every access still to come
+            Taken now = at.taken[u];
             Taken[] urt = barrierless[u] || !barriers ? null : readTaken[u];
             Taken[] uwt = barrierless[u] || !barriers ? null : writeTaken[u];
             boolean c = false;
             for (int i = 0; i < fr.length && !c; i++) {
-                c = conflicts(held, uwl, uwd, uwt, fr[i], d);
+                c = conflicts(held, uwl, uwd, uwt, fr[i], d, now);
             }
             for (int i = 0; i < fw.length && !c; i++) {
-                c = conflicts(held, uwl, uwd, uwt, fw[i], d) || conflicts(held, url, urd, urt, fw[i], d);
+                c = conflicts(held, uwl, uwd, uwt, fw[i], d, now) || conflicts(held, url, urd, urt, fw[i], d, now);
             }
             if (c) {
                 out |= 1L << u;
@@ -510,12 +513,12 @@ final class AccessSummary {
      * next step for each enabled t (null for one that ends in a violation), and what its guard
      * reads for a waiting t. A smaller set is remembered with what it relied on.
      */
-    long smallestPersistent(long enabled, long alive, Footprint[] next, int[][] held, long[] depths) {
-        return smallestPersistent(enabled, alive, next, held, depths, null, null);
+    long smallestPersistent(long enabled, long alive, Footprint[] next, int[][] held, Where at) {
+        return smallestPersistent(enabled, alive, next, held, at, null, null);
     }
 
     /**
-     * {@link #smallestPersistent(long, long, Footprint[], int[][], long[])}, where an enabled thread
+     * {@link #smallestPersistent(long, long, Footprint[], int[][], Where)}, where an enabled thread
      * whose next step takes a lock may stand for its whole critical section: {@code sections[t]}
      * (null if none) is what the section reads and writes, the lock's slots included, and
      * {@code lockSlots[t]} those slots, the lock first (an entry of sections that cannot stand is
@@ -525,7 +528,7 @@ final class AccessSummary {
      * section of the lock runs whole too, leaves the lock as it found it, and commutes with this
      * one unless their data conflict (Lipton's atomic sections).
      */
-    long smallestPersistent(long enabled, long alive, Footprint[] next, int[][] held, long[] depths, Footprint[] sections, int[][] lockSlots) {
+    long smallestPersistent(long enabled, long alive, Footprint[] next, int[][] held, Where at, Footprint[] sections, int[][] lockSlots) {
         long v0 = version;
         if ((v0 & 1) != 0) {
             return enabled;
@@ -553,7 +556,7 @@ final class AccessSummary {
                 bad |= bit; // explored with all the others
                 continue;
             }
-            conf[p] = conflicting(p, next[p], alive, held[p], depths, false, true);
+            conf[p] = conflicting(p, next[p], alive, held[p], at, false, true);
         }
         long best = enabled;
         long bestSet = 0;
@@ -572,7 +575,7 @@ final class AccessSummary {
         for (int t = 0; t < n; t++) {
             if ((bestSet & (1L << t)) != 0) {
                 Footprint f = sections != null && sections[t] != null ? sections[t] : next[t];
-                if (!rely(t, f, alive & ~bestSet, held[t], depths) || (sections != null && sections[t] != null && !relyNoWait(lockSlots[t][0]))) {
+                if (!rely(t, f, alive & ~bestSet, held[t], at) || (sections != null && sections[t] != null && !relyNoWait(lockSlots[t][0]))) {
                     return enabled;
                 }
             }
@@ -652,18 +655,19 @@ final class AccessSummary {
      * {@code held}) is kept to itself relies on about the threads {@code alive}; false if it cannot
      * be recorded (then the decision is not taken).
      */
-    private boolean rely(int t, Footprint f, long alive, int[] held, long[] depths) {
+    private boolean rely(int t, Footprint f, long alive, int[] held, Where at) {
         boolean known = covers(reliedVisible, f.writeSet());
         boolean[] flat = depthless;
         boolean[] open = barrierless;
         for (int u = 0; u < n && known; u++) {
             if (u != t && (alive & (1L << u)) != 0) {
-                long d = flat[u] ? -1 : depths[u];
+                long d = flat[u] ? -1 : at.depths[u];
+                Taken now = at.taken[u];
                 Taken[] urt = open[u] ? null : readTaken[u];
                 Taken[] uwt = open[u] ? null : writeTaken[u];
-                known = relied(f.readSet(), held, writeLocks[u], writeDepth[u], uwt, noWriteFrom[u], lockedWrites[u], barrierWrites[u], d)
-                        && relied(f.writeSet(), held, writeLocks[u], writeDepth[u], uwt, noWriteFrom[u], lockedWrites[u], barrierWrites[u], d)
-                        && relied(f.writeSet(), held, readLocks[u], readDepth[u], urt, noReadFrom[u], lockedReads[u], barrierReads[u], d);
+                known = relied(f.readSet(), held, writeLocks[u], writeDepth[u], uwt, noWriteFrom[u], lockedWrites[u], barrierWrites[u], d, now)
+                        && relied(f.writeSet(), held, writeLocks[u], writeDepth[u], uwt, noWriteFrom[u], lockedWrites[u], barrierWrites[u], d, now)
+                        && relied(f.writeSet(), held, readLocks[u], readDepth[u], urt, noReadFrom[u], lockedReads[u], barrierReads[u], d, now);
             }
         }
         if (known) {
@@ -674,13 +678,14 @@ final class AccessSummary {
             boolean ok = true;
             for (int u = 0; u < n; u++) {
                 if (u != t && (alive & (1L << u)) != 0) {
-                    long d = flat[u] ? -1 : depths[u];
+                    long d = flat[u] ? -1 : at.depths[u];
+                    Taken now = at.taken[u];
                     Taken[] urt = open[u] ? null : readTaken[u];
                     Taken[] uwt = open[u] ? null : writeTaken[u];
                     // t's reads rely on u's writes; t's writes on all of u's accesses.
-                    ok &= relyOn(u, f.readSet(), held, writeLocks[u], writeDepth[u], uwt, d, false);
-                    ok &= relyOn(u, f.writeSet(), held, writeLocks[u], writeDepth[u], uwt, d, false);
-                    ok &= relyOn(u, f.writeSet(), held, readLocks[u], readDepth[u], urt, d, true);
+                    ok &= relyOn(u, f.readSet(), held, writeLocks[u], writeDepth[u], uwt, d, now, false);
+                    ok &= relyOn(u, f.writeSet(), held, writeLocks[u], writeDepth[u], uwt, d, now, false);
+                    ok &= relyOn(u, f.writeSet(), held, readLocks[u], readDepth[u], urt, d, now, true);
                 }
             }
             return ok;
@@ -693,7 +698,7 @@ final class AccessSummary {
      * lock still to be taken before them (a barrier), or there are none (none from a depth no deeper).
      */
     private boolean relied(int[] slots, int[] held, int[][] locks, long[] depths, Taken[] takens, long[] noFrom, long[] locked,
-            Reliance[] barriers, long depth) {
+            Reliance[] barriers, long depth, Taken now) {
         for (int s : slots) {
             boolean ahead = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) >= depth - slack);
             if (!ahead) {
@@ -702,7 +707,7 @@ final class AccessSummary {
                 }
                 continue;
             }
-            int key = locks[s].length > 0 && Lockset.excludes(held, locks[s]) ? -1 : barrier(held, takens, s, depth);
+            int key = locks[s].length > 0 && Lockset.excludes(held, locks[s]) ? -1 : barrier(held, takens, s, depth, now);
             if (key < 0) {
                 if (!has(locked, s)) {
                     return false;
@@ -718,11 +723,11 @@ final class AccessSummary {
     }
 
     /** Records the reliance of {@link #relied}; false if a barrier was relied on with another taking before (not recorded). */
-    private boolean relyOn(int u, int[] slots, int[] held, int[][] locks, long[] depths, Taken[] takens, long depth, boolean reads) {
+    private boolean relyOn(int u, int[] slots, int[] held, int[][] locks, long[] depths, Taken[] takens, long depth, Taken now, boolean reads) {
         boolean ok = true;
         for (int s : slots) {
             boolean ahead = s < locks.length && locks[s] != null && (depth < 0 || depthAt(depths, s) >= depth - slack);
-            int key = ahead && !(locks[s].length > 0 && Lockset.excludes(held, locks[s])) ? barrier(held, takens, s, depth) : -1;
+            int key = ahead && !(locks[s].length > 0 && Lockset.excludes(held, locks[s])) ? barrier(held, takens, s, depth, now) : -1;
             if (key >= 0) {
                 Reliance[] rs = reads ? barrierReads[u] : barrierWrites[u];
                 Reliance r = s < rs.length ? rs[s] : null;

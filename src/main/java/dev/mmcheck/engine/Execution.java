@@ -86,10 +86,11 @@ final class Execution {
         return lastStepAt[t] < 0 ? null : prevNodes[lastStepAt[t]];
     }
 
-    /** Each thread's depth in its code ({@link PathNode#depth}), in {@code into}. */
-    long[] depths(long[] into) {
+    /** Where each thread is: its depth in its code ({@link PathNode#depth}) and the locks its path took, in {@code into}. */
+    Where where(Where into) {
         for (int t = 0; t < n; t++) {
-            into[t] = nodes[t].depth;
+            into.depths[t] = nodes[t].depth;
+            into.taken[t] = taken[t];
         }
         return into;
     }

@@ -68,11 +68,11 @@ public final class Explorer {
      */
     private Footprint transactionFp;
     private static final Footprint UNKNOWN = new Footprint(new int[0], new int[0]);
-    private long[] depthBuf = new long[0];
+    private Where where = new Where(0);
     /**
      * Noted by {@link #localStep} when it finds no local step ({@link #noteState}), for persistent
      * sets: per unfinished thread its next step's footprint (what its guard reads, for one that
-     * waits) and the locks it holds; the unfinished threads ({@link #depthBuf}: their depths).
+     * waits) and the locks it holds; the unfinished threads ({@link #where}: where they are).
      */
     private Footprint[] nextFp = new Footprint[0];
     private int[][] nextHeld = new int[0][];
@@ -498,7 +498,7 @@ public final class Explorer {
                     }
                     sections = sections(enabled);
                 }
-                ample = ex.summary.smallestPersistent(enabled, stateAlive, nextFp, nextHeld, depthBuf, sections, sectionSlots);
+                ample = ex.summary.smallestPersistent(enabled, stateAlive, nextFp, nextHeld, where, sections, sectionSlots);
                 if (ex.summary.contradicted()) {
                     if (kept >= 0) {
                         ex.undo();
@@ -762,7 +762,7 @@ public final class Explorer {
      */
     private boolean localByBarrier(int t) {
         long alive = ex.aliveMask() | 1L << t;
-        return ex.summary != null && ex.summary.localByBarrier(t, ex.lastFootprint, alive, ex.from(t).held, depths());
+        return ex.summary != null && ex.summary.localByBarrier(t, ex.lastFootprint, alive, ex.from(t).held, where());
     }
 
     /**
@@ -781,14 +781,14 @@ public final class Explorer {
         keptViolation = null;
         AccessSummary summary = ex.summary;
         long alive = ex.aliveMask();
-        long[] depths = depths();
+        Where at = where();
         if (nextFp.length != ex.n) {
             nextFp = new Footprint[ex.n];
             nextHeld = new int[ex.n][];
         }
         int last = ex.last >= 0 && (enabled & ~sleep & (1L << ex.last)) != 0 ? ex.last : -1;
         // A run of local steps is mostly one thread's: try it first, sparing the tries of the others.
-        if (last >= 0 && tryLocal(last, enabled, alive, depths)) {
+        if (last >= 0 && tryLocal(last, enabled, alive, at)) {
             keptThread = last;
             return last;
         }
@@ -800,12 +800,12 @@ public final class Explorer {
             }
             if ((sleep & bit) != 0) {
                 // An asleep step has the footprint it had when it was taken: nothing it touches has changed since.
-                if (summary.isLocal(t, sleepFp[t], alive, ex.nodes[t].held, depths)) {
+                if (summary.isLocal(t, sleepFp[t], alive, ex.nodes[t].held, at)) {
                     found = t;
                 }
                 continue;
             }
-            if (tryLocal(t, enabled, alive, depths)) {
+            if (tryLocal(t, enabled, alive, at)) {
                 found = t;
                 keptThread = t;
             }
@@ -829,7 +829,7 @@ public final class Explorer {
         transitions++;
         nextFp[last] = v == null ? ex.lastFootprint : null;
         keptThread = last;
-        if (v == null && summary.isLocal(last, ex.lastFootprint, alive, held, depths)) {
+        if (v == null && summary.isLocal(last, ex.lastFootprint, alive, held, at)) {
             return last;
         }
         keptViolation = v;
@@ -842,12 +842,12 @@ public final class Explorer {
     }
 
     /** Runs thread t's step and leaves it applied if it is local (true), else undoes it; notes its footprint. */
-    private boolean tryLocal(int t, long enabled, long alive, long[] depths) {
+    private boolean tryLocal(int t, long enabled, long alive, Where at) {
         int[] held = ex.nodes[t].held;
         Violation v = ex.step(t, enabled);
         transitions++;
         nextFp[t] = v == null ? ex.lastFootprint : null;
-        if (v == null && ex.summary.isLocal(t, ex.lastFootprint, alive, held, depths)) {
+        if (v == null && ex.summary.isLocal(t, ex.lastFootprint, alive, held, at)) {
             return true;
         }
         ex.undo();
@@ -876,9 +876,9 @@ public final class Explorer {
         }
     }
 
-    /** Each thread's depth in its code ({@link PathNode#depth}), in {@link #depthBuf}. */
-    private long[] depths() {
-        return ex.depths(depthBuf.length == ex.n ? depthBuf : (depthBuf = new long[ex.n]));
+    /** Where each thread is in this state, in {@link #where}. */
+    private Where where() {
+        return ex.where(where.depths.length == ex.n ? where : (where = new Where(ex.n)));
     }
 
     /**
@@ -895,7 +895,7 @@ public final class Explorer {
      */
     private int transactionThread(long enabled) {
         long alive = ex.aliveMask();
-        long[] depths = null;
+        Where at = null;
         for (int t = 0; t < ex.n; t++) {
             if ((enabled & (1L << t)) == 0) {
                 continue;
@@ -909,13 +909,13 @@ public final class Explorer {
             if (e == null || e == PathNode.VARIES) {
                 continue;
             }
-            if (depths == null) {
-                depths = depths();
+            if (at == null) {
+                at = where();
             }
             // Not when only a lock another thread has yet to take keeps the others out: that holds
             // here, not wherever a sibling sleeping on the transaction takes the lock later.
-            if (ex.neverWaits(t) && !ex.summary.isLocal(t, e, alive, from.held, depths)
-                    && ex.summary.isLocal(t, e, alive, node.held, depths) && !ex.summary.localByBarrier(t, e, alive, node.held, depths)
+            if (ex.neverWaits(t) && !ex.summary.isLocal(t, e, alive, from.held, at)
+                    && ex.summary.isLocal(t, e, alive, node.held, at) && !ex.summary.localByBarrier(t, e, alive, node.held, at)
                     && node.use(e)) {
                 return t;
             }
