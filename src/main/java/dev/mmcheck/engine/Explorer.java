@@ -46,8 +46,12 @@ public final class Explorer {
     private int branchings;
     private static final int STOP = 1;
     private static final int CUT = 2;
-    /** Random executions that learn footprints before the search, and how many in a row must learn nothing. */
-    private static final int LEARNING_WALKS = 2000;
+    /**
+     * Random executions that learn footprints before the search: at most so many, and they stop
+     * once as many in a row have learned nothing as came before them (at least {@link #LEARNED_AFTER}):
+     * a path that turns up rarely in random executions is often the one a restart would learn late.
+     */
+    private static final int LEARNING_WALKS = 20_000;
     private static final int LEARNED_AFTER = 64;
     private static final int LEARNING_STATES = 500_000;
     private Execution ex;
@@ -160,7 +164,7 @@ public final class Explorer {
 
     public Result run() {
         started = shared.started;
-        learnFootprints(0, 1);
+        learnFootprints(0);
         shared.summary.forgetDecisions();
         explore();
         while (shared.mustRestart(opts)) {
@@ -179,15 +183,22 @@ public final class Explorer {
      * a parallel run share the work: worker {@code part} of {@code parts} takes the executions whose
      * first step is by a thread t with t % parts == part, and random executions of its own.
      */
-    private void learnFootprints(int part, int parts) {
+    /**
+     * Learns before the search. Worker 0 learns what a lone explorer would, so that what is learned,
+     * and which restarts it spares, does not depend on the number of workers; the others add random
+     * executions of their own meanwhile.
+     */
+    private void learnFootprints(int worker) {
         Execution e = learningExecution();
         if (e == null) {
             return;
         }
-        learnWithOnePreemption(e, new it.unimi.dsi.fastutil.longs.LongOpenHashSet(), part, parts);
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(0x6d6d636865636bL + part);
-        for (int first = part; first < e.n; first += parts) {
-            walk(e, first, rnd, 0);
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(0x6d6d636865636bL + worker);
+        if (worker == 0) {
+            learnWithOnePreemption(e, new it.unimi.dsi.fastutil.longs.LongOpenHashSet());
+            for (int first = 0; first < e.n; first++) {
+                walk(e, first, rnd, 0);
+            }
         }
         randomWalks(e, rnd);
     }
@@ -215,10 +226,10 @@ public final class Explorer {
         return e.initialViolation() != null ? null : e;
     }
 
-    /** Random executions in bursts until many in a row teach nothing new. */
+    /** Random executions in bursts until many in a row teach nothing new ({@link #LEARNING_WALKS}). */
     private void randomWalks(Execution e, java.util.SplittableRandom rnd) {
         int quiet = 0;
-        for (int walk = 0; walk < LEARNING_WALKS && quiet < LEARNED_AFTER; walk++) {
+        for (int walk = 0; walk < LEARNING_WALKS && (quiet < LEARNED_AFTER || quiet < walk / 2); walk++) {
             long before = shared.summary.version();
             walk(e, -1, rnd, 1 + rnd.nextInt(24));
             quiet = shared.summary.version() == before ? quiet + 1 : 0;
@@ -229,17 +240,17 @@ public final class Explorer {
      * Every execution with at most one preemption (a thread is stopped while it could go on at
      * most once): cheap, and it meets most of the paths a thread can take.
      */
-    private void learnWithOnePreemption(Execution e, it.unimi.dsi.fastutil.longs.LongOpenHashSet seen, int part, int parts) {
-        if (seen.size() > LEARNING_STATES / parts || !seen.add(e.key(true))) {
+    private void learnWithOnePreemption(Execution e, it.unimi.dsi.fastutil.longs.LongOpenHashSet seen) {
+        if (seen.size() > LEARNING_STATES || !seen.add(e.key(true))) {
             return;
         }
         long en = e.enabledMask();
         for (int t = 0; t < e.n; t++) {
-            if ((en & (1L << t)) == 0 || e.preemptions + (e.preempts(t, en) ? 1 : 0) > 1 || (e.depth == 0 && t % parts != part)) {
+            if ((en & (1L << t)) == 0 || e.preemptions + (e.preempts(t, en) ? 1 : 0) > 1) {
                 continue;
             }
             if (e.step(t, en) == null) {
-                learnWithOnePreemption(e, seen, part, parts);
+                learnWithOnePreemption(e, seen);
             }
             e.undo();
         }
@@ -330,7 +341,7 @@ public final class Explorer {
             e.sharedBelow = sharedBelow;
         }
         if (learnFirst) {
-            runAll(explorers, shared, stackSize, e -> e.learnFootprints(e.worker, workers));
+            runAll(explorers, shared, stackSize, e -> e.learnFootprints(e.worker));
         }
         shared.summary.forgetDecisions();
         runAll(explorers, shared, stackSize, Explorer::explore);
