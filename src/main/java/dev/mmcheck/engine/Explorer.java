@@ -37,8 +37,9 @@ public final class Explorer {
     private final it.unimi.dsi.fastutil.longs.LongOpenHashSet cutStates = new it.unimi.dsi.fastutil.longs.LongOpenHashSet();
     /**
      * Above this many states with several ways out on the path, a state another worker is exploring
-     * is explored again in this worker's own order, so that the workers start apart; below, it is
-     * left to the other, which will explore it to the end (a run stops only as a whole).
+     * is explored by this one too (near the root they go the same way: left to the other there,
+     * one would soon find everything taken and idle); below, it is left to the other, which will
+     * explore it to the end (a run stops only as a whole), and this one takes the next.
      */
     private static final int SHARED_BELOW = 12;
     private int sharedBelow = SHARED_BELOW;
@@ -179,13 +180,9 @@ public final class Explorer {
      * Executions that learn most footprints before the search (see {@link AccessSummary}): those
      * with at most one preemption, each thread run alone as far as it can go first, then random
      * executions in bursts (a thread keeps the CPU for a few steps) until many in a row teach
-     * nothing new. The search learns the rest; learning first only makes restarts rare. Workers of
-     * a parallel run share the work: worker {@code part} of {@code parts} takes the executions whose
-     * first step is by a thread t with t % parts == part, and random executions of its own.
-     */
-    /**
-     * Learns before the search. Worker 0 learns what a lone explorer would, so that what is learned,
-     * and which restarts it spares, does not depend on the number of workers; the others add random
+     * nothing new. The search learns the rest; learning first only makes restarts rare. Worker 0
+     * of a parallel run learns what a lone explorer would, so that what is learned, and which
+     * restarts it spares, does not depend on the number of workers; the others add random
      * executions of their own meanwhile.
      */
     private void learnFootprints(int worker) {
@@ -472,7 +469,6 @@ public final class Explorer {
         }
         reducedAt[ex.depth] = false;
         long key = opts.stateCaching() ? ex.key(bounded) : 0;
-        int rotate = worker == 0 ? 0 : (int) ((Hash.mix(ex.key(false) + worker) >>> 1) % ex.n);
         long ample = enabled;
         int kept = -1; // a step tried and left applied, to be explored first without running it again
         Violation keptV = null;
@@ -560,10 +556,12 @@ public final class Explorer {
         }
         Footprint[] doneFp = useSleep ? pool(donePool, level) : null;
         // Continue the thread that ran last first: executions with few preemptions come first.
-        // Other workers of a parallel run start each state with a different thread.
-        int first = kept >= 0 ? kept : worker == 0 && ex.last >= 0 && (todo & (1L << ex.last)) != 0 ? ex.last : -1;
+        // Every worker of a parallel run goes in the same order, so they choose the same steps to
+        // take alone and meet the same states; where one finds a state the other is deep inside,
+        // it leaves it and takes the next (SHARED_BELOW), and that is how they part.
+        int first = kept >= 0 ? kept : ex.last >= 0 && (todo & (1L << ex.last)) != 0 ? ex.last : -1;
         for (int i = -1; i < ex.n; i++) {
-            int t = i < 0 ? first : (i + rotate) % ex.n;
+            int t = i < 0 ? first : i;
             if (t < 0 || (i >= 0 && t == first) || (todo & (1L << t)) == 0) {
                 continue;
             }
