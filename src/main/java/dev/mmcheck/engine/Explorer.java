@@ -47,14 +47,6 @@ public final class Explorer {
     private int branchings;
     private static final int STOP = 1;
     private static final int CUT = 2;
-    /**
-     * Random executions that learn footprints before the search: at most so many, and they stop
-     * once as many in a row have learned nothing as came before them (at least {@link #LEARNED_AFTER}):
-     * a path that turns up rarely in random executions is often the one a restart would learn late.
-     */
-    private static final int LEARNING_WALKS = 20_000;
-    private static final int LEARNED_AFTER = 64;
-    private static final int LEARNING_STATES = 500_000;
     private Execution ex;
     private long executions;
     private long transitions;
@@ -176,41 +168,20 @@ public final class Explorer {
         return result(List.of(this), 1);
     }
 
-    /**
-     * Executions that learn most footprints before the search (see {@link AccessSummary}): those
-     * with at most one preemption, each thread run alone as far as it can go first, then random
-     * executions in bursts (a thread keeps the CPU for a few steps) until many in a row teach
-     * nothing new. The search learns the rest; learning first only makes restarts rare. Worker 0
-     * of a parallel run learns what a lone explorer would, so that what is learned, and which
-     * restarts it spares, does not depend on the number of workers; the others add random
-     * executions of their own meanwhile.
-     */
+    /** Learns before the search ({@link Learning#beforeSearch}). */
     private void learnFootprints(int worker) {
         Execution e = learningExecution();
-        if (e == null) {
-            return;
+        if (e != null) {
+            Learning.beforeSearch(e, worker);
         }
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(0x6d6d636865636bL + worker);
-        if (worker == 0) {
-            learnWithOnePreemption(e, new it.unimi.dsi.fastutil.longs.LongOpenHashSet());
-            for (int first = 0; first < e.n; first++) {
-                walk(e, first, rnd, 0);
-            }
-        }
-        randomWalks(e, rnd);
     }
 
-    /**
-     * After a restart: the summary missed something, so more random executions (new ones: the seed
-     * moves on with each restart) before the search starts again.
-     */
+    /** Learns after a restart ({@link Learning#afterRestart}). */
     private void learnMore(int part) {
         Execution e = learningExecution();
-        if (e == null) {
-            return;
+        if (e != null) {
+            Learning.afterRestart(e, 31L * shared.restarts + part);
         }
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(0x6d6d636865636bL + 31L * shared.restarts + part);
-        randomWalks(e, rnd);
     }
 
     /** An execution that teaches the shared summary, or null when there is nothing to learn for. */
@@ -221,63 +192,6 @@ public final class Explorer {
         Execution e = new Execution(program, roots, resumers);
         e.summary = shared.summary;
         return e.initialViolation() != null ? null : e;
-    }
-
-    /** Random executions in bursts until many in a row teach nothing new ({@link #LEARNING_WALKS}). */
-    private void randomWalks(Execution e, java.util.SplittableRandom rnd) {
-        int quiet = 0;
-        for (int walk = 0; walk < LEARNING_WALKS && (quiet < LEARNED_AFTER || quiet < walk / 2); walk++) {
-            long before = shared.summary.version();
-            walk(e, -1, rnd, 1 + rnd.nextInt(24));
-            quiet = shared.summary.version() == before ? quiet + 1 : 0;
-        }
-    }
-
-    /**
-     * Every execution with at most one preemption (a thread is stopped while it could go on at
-     * most once): cheap, and it meets most of the paths a thread can take.
-     */
-    private void learnWithOnePreemption(Execution e, it.unimi.dsi.fastutil.longs.LongOpenHashSet seen) {
-        if (seen.size() > LEARNING_STATES || !seen.add(e.key(true))) {
-            return;
-        }
-        long en = e.enabledMask();
-        for (int t = 0; t < e.n; t++) {
-            if ((en & (1L << t)) == 0 || e.preemptions + (e.preempts(t, en) ? 1 : 0) > 1) {
-                continue;
-            }
-            if (e.step(t, en) == null) {
-                learnWithOnePreemption(e, seen);
-            }
-            e.undo();
-        }
-    }
-
-    /**
-     * One execution: thread {@code first} (if not -1) runs until it cannot; then random threads,
-     * each for about {@code burst} steps (0: run each to the end, in index order).
-     */
-    private static void walk(Execution e, int first, java.util.SplittableRandom rnd, int burst) {
-        int t = first;
-        int left = Integer.MAX_VALUE;
-        for (long en = e.enabledMask(); en != 0; en = e.enabledMask()) {
-            if (t < 0 || (en & (1L << t)) == 0 || left-- <= 0) {
-                if (burst == 0) {
-                    t = Long.numberOfTrailingZeros(en);
-                } else {
-                    long bit = en;
-                    for (int i = rnd.nextInt(Long.bitCount(en)); i > 0; i--) {
-                        bit &= bit - 1;
-                    }
-                    t = Long.numberOfTrailingZeros(bit);
-                    left = rnd.nextInt(2 * burst);
-                }
-            }
-            if (e.step(t, en) != null) {
-                break;
-            }
-        }
-        e.reset();
     }
 
     private void explore() {

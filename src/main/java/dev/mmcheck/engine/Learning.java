@@ -1,0 +1,106 @@
+package dev.mmcheck.engine;
+
+import it.unimi.dsi.fastutil.longs.LongOpenHashSet;
+import java.util.SplittableRandom;
+
+/**
+ * Executions that teach the access summary what the threads touch before the search (see
+ * {@link AccessSummary}): every execution with at most one preemption, each thread run alone as
+ * far as it can go first, then random executions in bursts (a thread keeps the CPU for a few
+ * steps) until many in a row teach nothing new. The search learns the rest; learning first only
+ * makes restarts rare.
+ */
+final class Learning {
+    /**
+     * Random executions stop once as many in a row have taught nothing as came before them (at
+     * least {@link #QUIET}, at most {@link #WALKS} in all): a path that turns up rarely in random
+     * executions is often the one a restart would learn late.
+     */
+    private static final int WALKS = 20_000;
+    private static final int QUIET = 64;
+    /** How many states the executions with one preemption may visit. */
+    private static final int STATES = 500_000;
+    private static final long SEED = 0x6d6d636865636bL;
+
+    private Learning() {}
+
+    /**
+     * Before the search. Worker 0 of a parallel run learns what a lone explorer would, so that what
+     * is learned, and which restarts it spares, does not depend on the number of workers; the others
+     * add random executions of their own meanwhile.
+     */
+    static void beforeSearch(Execution e, int worker) {
+        SplittableRandom rnd = new SplittableRandom(SEED + worker);
+        if (worker == 0) {
+            withOnePreemption(e, new LongOpenHashSet());
+            for (int first = 0; first < e.n; first++) {
+                walk(e, first, rnd, 0);
+            }
+        }
+        randomWalks(e, rnd);
+    }
+
+    /**
+     * After a restart: the summary missed something, so more random executions, new ones
+     * ({@code seed} moves on with each restart), before the search starts again.
+     */
+    static void afterRestart(Execution e, long seed) {
+        randomWalks(e, new SplittableRandom(SEED + seed));
+    }
+
+    private static void randomWalks(Execution e, SplittableRandom rnd) {
+        int quiet = 0;
+        for (int walk = 0; walk < WALKS && (quiet < QUIET || quiet < walk / 2); walk++) {
+            long before = e.summary.version();
+            walk(e, -1, rnd, 1 + rnd.nextInt(24));
+            quiet = e.summary.version() == before ? quiet + 1 : 0;
+        }
+    }
+
+    /**
+     * Every execution with at most one preemption (a thread is stopped while it could go on at
+     * most once): cheap, and it meets most of the paths a thread can take.
+     */
+    private static void withOnePreemption(Execution e, LongOpenHashSet seen) {
+        if (seen.size() > STATES || !seen.add(e.key(true))) {
+            return;
+        }
+        long en = e.enabledMask();
+        for (int t = 0; t < e.n; t++) {
+            if ((en & (1L << t)) == 0 || e.preemptions + (e.preempts(t, en) ? 1 : 0) > 1) {
+                continue;
+            }
+            if (e.step(t, en) == null) {
+                withOnePreemption(e, seen);
+            }
+            e.undo();
+        }
+    }
+
+    /**
+     * One execution: thread {@code first} (if not -1) runs until it cannot; then random threads,
+     * each for about {@code burst} steps (0: run each to the end, in index order).
+     */
+    private static void walk(Execution e, int first, SplittableRandom rnd, int burst) {
+        int t = first;
+        int left = Integer.MAX_VALUE;
+        for (long en = e.enabledMask(); en != 0; en = e.enabledMask()) {
+            if (t < 0 || (en & (1L << t)) == 0 || left-- <= 0) {
+                if (burst == 0) {
+                    t = Long.numberOfTrailingZeros(en);
+                } else {
+                    long bit = en;
+                    for (int i = rnd.nextInt(Long.bitCount(en)); i > 0; i--) {
+                        bit &= bit - 1;
+                    }
+                    t = Long.numberOfTrailingZeros(bit);
+                    left = rnd.nextInt(2 * burst);
+                }
+            }
+            if (e.step(t, en) != null) {
+                break;
+            }
+        }
+        e.reset();
+    }
+}
