@@ -206,7 +206,11 @@ final class Execution {
                 taken[t] = takenAfter(taken[t], node.depth);
             }
             // A step is made under the locks held before it and those it takes (nobody can be inside them).
-            summary.learn(t, lastFootprint, after == node.held ? after : Lockset.union(node.held, after), node.depth, taken[t]);
+            int[] held = after == node.held ? after : Lockset.union(node.held, after);
+            if (!node.known(lastFootprint, held, taken[t])) {
+                summary.learn(t, lastFootprint, held, node.depth, taken[t]);
+                node.know(lastFootprint, held, taken[t]);
+            }
         }
         if (v != null) {
             // The execution ends at this step: the thread's code is not asked what it would do with the result.

@@ -299,6 +299,9 @@ public final class Memory {
      * again is taken as a read and a write, since what the step did may then depend on the value.
      */
     private Footprint withAdds() {
+        if (addsKeptApart()) {
+            return new Footprint(reads.toIntArray(), writes.toIntArray(), adds.toArray(Footprint.NO_ADDS));
+        }
         IntArrayList r = new IntArrayList(reads);
         IntArrayList w = new IntArrayList(writes);
         java.util.List<Footprint.Add> kept = new java.util.ArrayList<>();
@@ -315,6 +318,22 @@ public final class Memory {
             }
         }
         return new Footprint(r.toIntArray(), w.toIntArray(), kept.toArray(Footprint.NO_ADDS));
+    }
+
+    /** Whether every add of the step is to a counter it touched in no other way (the common case). */
+    private boolean addsKeptApart() {
+        for (int i = 0; i < adds.size(); i++) {
+            int slot = adds.get(i).slot();
+            for (int j = i + 1; j < adds.size(); j++) {
+                if (adds.get(j).slot() == slot) {
+                    return false;
+                }
+            }
+            if (reads.contains(slot) || writes.contains(slot)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The violation raised by the step just run, if any, and forget it. */

@@ -43,6 +43,15 @@ final class PathNode {
     private boolean entryUsed;
     static final Footprint VARIES = new Footprint(new int[0], new int[0]);
 
+    /**
+     * The last access of this node's step the summary was found to know (its slots, the locks held
+     * and the takings): the summary only grows, so the same access from here is known for ever and
+     * need not be looked up again (most steps repeat the access of their last run).
+     */
+    private Known known;
+
+    private record Known(int[] reads, int[] writes, int[] held, Taken taken) {}
+
     private long[] keys = new long[0];
     private PathNode[] kids = new PathNode[0];
     // In a root: the node after each summarized return reached so far, by (hash, depth).
@@ -66,6 +75,18 @@ final class PathNode {
         }
         PathNode known = afterCalls.putIfAbsent(new After(n.hash, n.depth), n);
         return known == null ? n : known;
+    }
+
+    /** Whether the summary is known to cover the access {@code f} of this node's step, holding {@code held}, having taken {@code taken}. */
+    boolean known(Footprint f, int[] held, Taken taken) {
+        Known k = known;
+        return k != null && k.taken == taken && java.util.Arrays.equals(k.reads, f.readSet()) && java.util.Arrays.equals(k.writes, f.writeSet())
+                && java.util.Arrays.equals(k.held, held);
+    }
+
+    /** The summary covers that access now ({@link #known}). */
+    void know(Footprint f, int[] held, Taken taken) {
+        known = new Known(f.readSet(), f.writeSet(), held, taken);
     }
 
     /** Records the footprint of the lock-taking step that led here; true if that changes an entry a decision relied on. */
