@@ -172,7 +172,7 @@ public final class Explorer {
     private void learnFootprints(int worker) {
         Execution e = learningExecution();
         if (e != null) {
-            Learning.beforeSearch(e, worker);
+            Learning.beforeSearch(e, worker, learningDeadline());
         }
     }
 
@@ -180,8 +180,16 @@ public final class Explorer {
     private void learnMore(int part) {
         Execution e = learningExecution();
         if (e != null) {
-            Learning.afterRestart(e, 31L * shared.restarts + part);
+            Learning.afterRestart(e, 31L * shared.restarts + part, learningDeadline());
         }
+    }
+
+    /**
+     * When learning stops ({@link System#nanoTime}): with a time budget, once a quarter of it is
+     * spent, so that a big scenario's learning leaves the search time to run; else never.
+     */
+    private long learningDeadline() {
+        return opts.maxSeconds() > 0 ? shared.started + (long) (opts.maxSeconds() * 0.25e9) : Long.MAX_VALUE;
     }
 
     /** An execution that teaches the shared summary, or null when there is nothing to learn for. */

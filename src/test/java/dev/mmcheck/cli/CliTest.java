@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -150,12 +151,27 @@ class CliTest {
         assertThat(tr.err()).contains(t.toString()).doesNotContain("Exception in");
     }
 
+    /** The largest value a built-in parameter declares builds (it once declared a size the pages did not allow). */
+    @Test
+    void theLargestDeclaredParametersBuild() throws Exception {
+        for (String[] c : List.of(new String[] {"s000-munlock-exit", "pages=31"}, new String[] {"s003-mremap-pmd", "pages=16", "users=16"},
+                new String[] {"s003-mremap-pud", "pages=16", "users=16"})) {
+            List<String> args = new java.util.ArrayList<>(List.of("check", c[0], "--variant", "after", "--max-seconds", "1"));
+            for (int i = 1; i < c.length; i++) {
+                args.addAll(List.of("--param", c[i]));
+            }
+            Run r = run(args.toArray(String[]::new));
+            assertThat(r.code()).as(String.join(" ", c) + ": " + r.err()).isEqualTo(3);
+            assertThat(r.out()).contains("Stopped by the time budget");
+        }
+    }
+
     @Test
     void parametersKeepToTheirDeclaredRange() throws Exception {
         Run zero = run("check", "s003-mremap-pmd", "--param", "pages=0");
         assertThat(zero.code()).isEqualTo(2);
         assertThat(zero.err()).contains("--param pages=0: must be between 1 and 16").doesNotContain(".mmc");
-        assertThat(run("check", "s000-munlock-exit", "--param", "pages=33").err()).contains("between 1 and 32");
+        assertThat(run("check", "s000-munlock-exit", "--param", "pages=32").err()).contains("between 1 and 31");
         assertThat(run("list").out()).contains("(default 1, 1..16)", "(default 1, 0..16)");
 
         Path f = tmp.resolve("p.mmc");
