@@ -16,7 +16,7 @@ final class Learning {
      * least {@link #QUIET}, at most {@link #WALKS} in all): a path that turns up rarely in random
      * executions is often the one a restart would learn late.
      */
-    private static final int WALKS = 20_000;
+    private static final int WALKS = 5_000;
     private static final int QUIET = 64;
     /** How many states the executions with one preemption may visit. */
     private static final int STATES = 500_000;
