@@ -28,12 +28,25 @@ final class ProgressBarReporter implements Options.Progress, AutoCloseable {
         if (seconds < 1.0) {
             return; // short runs draw nothing
         }
+        draw();
+        bar.stepTo(states > 0 ? states : executions);
+        bar.setExtraMessage(String.format(" %,d executions, %,d states, %,.0f steps/s", executions, states, transitions / seconds));
+    }
+
+    @Override
+    public void learning(double seconds) {
+        if (seconds < 1.0) {
+            return;
+        }
+        draw();
+        bar.setExtraMessage(" learning, before the search");
+    }
+
+    private void draw() {
         if (bar == null) {
             bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(-1).setStyle(ProgressBarStyle.ASCII)
                     .setConsumer(new ConsoleProgressBarConsumer(System.err)).hideEta().build();
         }
-        bar.stepTo(states > 0 ? states : executions);
-        bar.setExtraMessage(String.format(" %,d executions, %,d states, %,.0f steps/s", executions, states, transitions / seconds));
     }
 
     @Override

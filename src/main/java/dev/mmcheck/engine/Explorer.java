@@ -172,7 +172,7 @@ public final class Explorer {
     private void learnFootprints(int worker) {
         Execution e = learningExecution();
         if (e != null) {
-            Learning.beforeSearch(e, worker, learningDeadline());
+            Learning.beforeSearch(e, worker, learningDeadline(), this::learningTick);
         }
     }
 
@@ -180,7 +180,7 @@ public final class Explorer {
     private void learnMore(int part) {
         Execution e = learningExecution();
         if (e != null) {
-            Learning.afterRestart(e, 31L * shared.restarts + part, learningDeadline());
+            Learning.afterRestart(e, 31L * shared.restarts + part, learningDeadline(), this::learningTick);
         }
     }
 
@@ -190,6 +190,15 @@ public final class Explorer {
      */
     private long learningDeadline() {
         return opts.maxSeconds() > 0 ? shared.started + (long) (opts.maxSeconds() * 0.25e9) : Long.MAX_VALUE;
+    }
+
+    /** Shows that the run is learning, at most every tenth of a second, from worker 0. */
+    private void learningTick() {
+        long now = System.nanoTime();
+        if (worker == 0 && opts.progress() != null && now >= nextProgress) {
+            nextProgress = now + 100_000_000L;
+            opts.progress().learning((now - shared.started) / 1e9);
+        }
     }
 
     /** An execution that teaches the shared summary, or null when there is nothing to learn for. */

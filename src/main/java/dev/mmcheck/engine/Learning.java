@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
  * {@link AccessSummary}): every execution with at most one preemption, each thread run alone as
  * far as it can go first, then random executions in bursts (a thread keeps the CPU for a few
  * steps) until many in a row teach nothing new. The search learns the rest; learning first only
- * makes restarts rare. Each part stops at a deadline ({@link System#nanoTime}), if there is one.
+ * makes restarts rare. Each part stops at a deadline ({@link System#nanoTime}), if there is one,
+ * and calls a tick now and then (for a progress bar).
  */
 final class Learning {
     /**
@@ -29,31 +30,32 @@ final class Learning {
      * is learned, and which restarts it spares, does not depend on the number of workers; the others
      * add random executions of their own meanwhile.
      */
-    static void beforeSearch(Execution e, int worker, long deadline) {
+    static void beforeSearch(Execution e, int worker, long deadline, Runnable tick) {
         SplittableRandom rnd = new SplittableRandom(SEED + worker);
         if (worker == 0) {
-            withOnePreemption(e, new LongOpenHashSet(), deadline);
+            withOnePreemption(e, new LongOpenHashSet(), deadline, tick);
             for (int first = 0; first < e.n && System.nanoTime() < deadline; first++) {
                 walk(e, first, rnd, 0);
             }
         }
-        randomWalks(e, rnd, deadline);
+        randomWalks(e, rnd, deadline, tick);
     }
 
     /**
      * After a restart: the summary missed something, so more random executions, new ones
      * ({@code seed} moves on with each restart), before the search starts again.
      */
-    static void afterRestart(Execution e, long seed, long deadline) {
-        randomWalks(e, new SplittableRandom(SEED + seed), deadline);
+    static void afterRestart(Execution e, long seed, long deadline, Runnable tick) {
+        randomWalks(e, new SplittableRandom(SEED + seed), deadline, tick);
     }
 
-    private static void randomWalks(Execution e, SplittableRandom rnd, long deadline) {
+    private static void randomWalks(Execution e, SplittableRandom rnd, long deadline, Runnable tick) {
         int quiet = 0;
         for (int walk = 0; walk < WALKS && (quiet < QUIET || quiet < walk / 2) && System.nanoTime() < deadline; walk++) {
             long before = e.summary.version();
             walk(e, -1, rnd, 1 + rnd.nextInt(24));
             quiet = e.summary.version() == before ? quiet + 1 : 0;
+            tick.run();
         }
     }
 
@@ -61,7 +63,10 @@ final class Learning {
      * Every execution with at most one preemption (a thread is stopped while it could go on at
      * most once): cheap, and it meets most of the paths a thread can take.
      */
-    private static void withOnePreemption(Execution e, LongOpenHashSet seen, long deadline) {
+    private static void withOnePreemption(Execution e, LongOpenHashSet seen, long deadline, Runnable tick) {
+        if ((seen.size() & 1023) == 0) {
+            tick.run();
+        }
         if (seen.size() > STATES || (seen.size() & 1023) == 0 && System.nanoTime() >= deadline || !seen.add(e.key(true))) {
             return;
         }
@@ -71,7 +76,7 @@ final class Learning {
                 continue;
             }
             if (e.step(t, en) == null) {
-                withOnePreemption(e, seen, deadline);
+                withOnePreemption(e, seen, deadline, tick);
             }
             e.undo();
         }

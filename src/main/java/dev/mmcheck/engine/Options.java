@@ -122,5 +122,8 @@ public record Options(
     @FunctionalInterface
     public interface Progress {
         void update(long executions, long states, long transitions, double seconds);
+
+        /** Still learning what the CPUs touch, before the search (a big scenario can take a while). */
+        default void learning(double seconds) {}
     }
 }

@@ -23,15 +23,15 @@ class LearningTest {
     @Test
     void learningPastItsDeadlineLearnsNothing() {
         Execution e = learner();
-        Learning.beforeSearch(e, 0, System.nanoTime() - 1);
-        Learning.afterRestart(e, 1, System.nanoTime() - 1);
+        Learning.beforeSearch(e, 0, System.nanoTime() - 1, () -> {});
+        Learning.afterRestart(e, 1, System.nanoTime() - 1, () -> {});
         assertThat(e.summary.version()).isZero();
     }
 
     @Test
     void learningWithoutADeadlineLearns() {
         Execution e = learner();
-        Learning.beforeSearch(e, 0, Long.MAX_VALUE);
+        Learning.beforeSearch(e, 0, Long.MAX_VALUE, () -> {});
         assertThat(e.summary.version()).isPositive();
     }
 }
