@@ -8,17 +8,10 @@ import dev.mmcheck.scenario.ScenarioProgram;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The engine's hot paths, and the design alternative it was chosen over: resuming a model thread
@@ -27,13 +20,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * the table is not public), and so has the scheduling step ({@code dev.mmcheck.engine.StepBench}).
  * Run with scripts/jmh.
  */
-@State(Scope.Thread)
-@Fork(1)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-public class EngineBench {
+public class EngineBench extends BenchSettings {
     private ScenarioProgram s003;
     private SynchronousQueue<Integer> ping;
     private SynchronousQueue<Integer> pong;

@@ -1,19 +1,11 @@
 package dev.mmcheck.engine;
 
+import dev.mmcheck.bench.BenchSettings;
 import dev.mmcheck.scenario.Catalog;
 import dev.mmcheck.scenario.ScenarioProgram;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The explorer's two innermost costs, apart from the visited table ({@link VisitedSetBench}): a
@@ -21,13 +13,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * the node after the step already known, as for nearly every step of a search), and keeping the
  * state's fingerprint up to date, one write and its rollback. Run with scripts/jmh.
  */
-@State(Scope.Thread)
-@Fork(1)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-public class StepBench {
+public class StepBench extends BenchSettings {
     private Execution ex;
     private int thread;
     private long enabled;

@@ -1,30 +1,16 @@
 package dev.mmcheck.engine;
 
-import java.util.concurrent.TimeUnit;
+import dev.mmcheck.bench.BenchSettings;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The visited table's hot path: entering a new state, for a lone explorer (one lookup) and for
  * explorers sharing the table (a lookup on entry and one on completion). The table is refilled
  * from empty every 8 M states, so the figure covers its growth too. Run with scripts/jmh.
  */
-@State(Scope.Thread)
-@Fork(1)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-public class VisitedSetBench {
+public class VisitedSetBench extends BenchSettings {
     private static final long REFILL = 8_000_000;
     private VisitedSet lone;
     private VisitedSet shared;
