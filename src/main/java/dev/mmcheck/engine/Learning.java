@@ -66,8 +66,11 @@ final class Learning {
     private static void withOnePreemption(Execution e, LongOpenHashSet seen, long deadline, Runnable tick) {
         if ((seen.size() & 1023) == 0) {
             tick.run();
+            if (System.nanoTime() >= deadline) {
+                return;
+            }
         }
-        if (seen.size() > STATES || (seen.size() & 1023) == 0 && System.nanoTime() >= deadline || !seen.add(e.key(true))) {
+        if (seen.size() > STATES || !seen.add(e.key(true))) {
             return;
         }
         long en = e.enabledMask();

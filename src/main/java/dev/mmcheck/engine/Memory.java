@@ -306,11 +306,7 @@ public final class Memory {
         IntArrayList w = new IntArrayList(writes);
         java.util.List<Footprint.Add> kept = new java.util.ArrayList<>();
         for (Footprint.Add a : adds) {
-            int same = 0;
-            for (Footprint.Add b : adds) {
-                same += b.slot() == a.slot() ? 1 : 0;
-            }
-            if (same > 1 || reads.contains(a.slot()) || writes.contains(a.slot())) {
+            if (!keptApart(a)) {
                 r.add(a.slot());
                 w.add(a.slot());
             } else {
@@ -322,18 +318,21 @@ public final class Memory {
 
     /** Whether every add of the step is to a counter it touched in no other way (the common case). */
     private boolean addsKeptApart() {
-        for (int i = 0; i < adds.size(); i++) {
-            int slot = adds.get(i).slot();
-            for (int j = i + 1; j < adds.size(); j++) {
-                if (adds.get(j).slot() == slot) {
-                    return false;
-                }
-            }
-            if (reads.contains(slot) || writes.contains(slot)) {
+        for (Footprint.Add a : adds) {
+            if (!keptApart(a)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Whether the step touched the counter of {@code a} only by that one add. */
+    private boolean keptApart(Footprint.Add a) {
+        int same = 0;
+        for (Footprint.Add b : adds) {
+            same += b.slot() == a.slot() ? 1 : 0;
+        }
+        return same == 1 && !reads.contains(a.slot()) && !writes.contains(a.slot());
     }
 
     /** The violation raised by the step just run, if any, and forget it. */
