@@ -92,6 +92,10 @@ public final class Explorer {
         volatile boolean stop;
         /** Set when something learned contradicted a local step taken: the run proves nothing. */
         volatile boolean restart;
+        /** The path to the state where the run's first contradiction was found. */
+        final AtomicReference<int[]> contradictedAt = new AtomicReference<>();
+        /** That path of the run before this one: the learning after the restart starts on it. */
+        volatile int[] restartedAt;
         int restarts;
         final long started = System.nanoTime();
 
@@ -113,6 +117,7 @@ public final class Explorer {
             restart = false;
             stop = false;
             visited = new VisitedSet(threads, alone);
+            restartedAt = contradictedAt.getAndSet(null);
             summary.forgetDecisions();
             restarts++;
         }
@@ -157,30 +162,30 @@ public final class Explorer {
 
     public Result run() {
         started = shared.started;
-        learnFootprints(0);
+        learnFootprints();
         shared.summary.forgetDecisions();
         explore();
         while (shared.mustRestart(opts)) {
             shared.restart();
-            learnMore(0);
+            learnMore();
             explore();
         }
         return result(List.of(this), 1);
     }
 
     /** Learns before the search ({@link Learning#beforeSearch}). */
-    private void learnFootprints(int worker) {
+    private void learnFootprints() {
         Execution e = learningExecution();
         if (e != null) {
-            Learning.beforeSearch(e, worker, learningDeadline(), this::learningTick);
+            Learning.beforeSearch(e, learningDeadline(), this::learningTick);
         }
     }
 
     /** Learns after a restart ({@link Learning#afterRestart}). */
-    private void learnMore(int part) {
+    private void learnMore() {
         Execution e = learningExecution();
         if (e != null) {
-            Learning.afterRestart(e, 31L * shared.restarts + part, learningDeadline(), this::learningTick);
+            Learning.afterRestart(e, shared.restarts, shared.restartedAt, learningDeadline(), this::learningTick);
         }
     }
 
@@ -269,13 +274,15 @@ public final class Explorer {
             e.sharedBelow = sharedBelow;
         }
         if (learnFirst) {
-            runAll(explorers, shared, stackSize, e -> e.learnFootprints(e.worker));
+            // One worker learns, the same as a lone explorer would: what is learned decides how much
+            // the reductions take out (each access known may keep a step from being taken alone).
+            runAll(explorers.subList(0, 1), shared, stackSize, Explorer::learnFootprints);
         }
         shared.summary.forgetDecisions();
         runAll(explorers, shared, stackSize, Explorer::explore);
         while (shared.mustRestart(opts)) {
             shared.restart();
-            runAll(explorers, shared, stackSize, e -> e.learnMore(e.worker));
+            runAll(explorers.subList(0, 1), shared, stackSize, Explorer::learnMore);
             runAll(explorers, shared, stackSize, Explorer::explore);
         }
         return explorers.get(0).result(explorers, workers);
@@ -873,6 +880,7 @@ public final class Explorer {
 
     /** Stops a run that something learned has contradicted; it starts again knowing more. */
     private int abandon() {
+        shared.contradictedAt.compareAndSet(null, ex.schedule().choices());
         shared.restart = true;
         shared.stop = true;
         outOfBudget = true;

@@ -25,35 +25,36 @@ final class Learning {
 
     private Learning() {}
 
-    /**
-     * Before the search. Worker 0 of a parallel run learns what a lone explorer would, so that what
-     * is learned, and which restarts it spares, does not depend on the number of workers; the others
-     * add random executions of their own meanwhile.
-     */
-    static void beforeSearch(Execution e, int worker, long deadline, Runnable tick) {
-        SplittableRandom rnd = new SplittableRandom(SEED + worker);
-        if (worker == 0) {
-            withOnePreemption(e, new LongOpenHashSet(), deadline, tick);
-            for (int first = 0; first < e.n && System.nanoTime() < deadline; first++) {
-                walk(e, first, rnd, 0);
-            }
+    /** Before the search. */
+    static void beforeSearch(Execution e, long deadline, Runnable tick) {
+        SplittableRandom rnd = new SplittableRandom(SEED);
+        withOnePreemption(e, new LongOpenHashSet(), deadline, tick);
+        for (int first = 0; first < e.n && System.nanoTime() < deadline; first++) {
+            walk(e, first, rnd, 0);
         }
-        randomWalks(e, rnd, deadline, tick);
+        randomWalks(e, rnd, null, deadline, tick);
     }
 
     /**
      * After a restart: the summary missed something, so more random executions, new ones
-     * ({@code seed} moves on with each restart), before the search starts again.
+     * ({@code seed} moves on with each restart), before the search starts again. Each begins at a
+     * random point of {@code contradicted} (or at the start, if null), the path on which the search
+     * learned what contradicted it: what it missed is often a run of accesses on a rare path, of
+     * which the search learns one per restart, and random executions from the start rarely take it.
      */
-    static void afterRestart(Execution e, long seed, long deadline, Runnable tick) {
-        randomWalks(e, new SplittableRandom(SEED + seed), deadline, tick);
+    static void afterRestart(Execution e, long seed, int[] contradicted, long deadline, Runnable tick) {
+        randomWalks(e, new SplittableRandom(SEED + seed), contradicted, deadline, tick);
     }
 
-    private static void randomWalks(Execution e, SplittableRandom rnd, long deadline, Runnable tick) {
+    private static void randomWalks(Execution e, SplittableRandom rnd, int[] from, long deadline, Runnable tick) {
         int quiet = 0;
         for (int walk = 0; walk < WALKS && (quiet < QUIET || quiet < walk / 2) && System.nanoTime() < deadline; walk++) {
             long before = e.summary.version();
-            walk(e, -1, rnd, 1 + rnd.nextInt(24));
+            if (from == null || follow(e, from, rnd.nextInt(from.length + 1))) {
+                walk(e, -1, rnd, 1 + rnd.nextInt(24));
+            } else {
+                e.reset();
+            }
             quiet = e.summary.version() == before ? quiet + 1 : 0;
             tick.run();
         }
@@ -83,6 +84,16 @@ final class Learning {
             }
             e.undo();
         }
+    }
+
+    /** Runs the first {@code steps} steps of {@code path}; false if one ends in a violation. */
+    private static boolean follow(Execution e, int[] path, int steps) {
+        for (int i = 0; i < steps; i++) {
+            if (e.step(path[i], e.enabledMask()) != null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
