@@ -22,9 +22,18 @@ public final class Filemap {
         if (index >= mapping.pageCache.length) {
             return null;
         }
-        int slot = mapping.pageCache[(int) index];
-        long pfn1 = k.load("find_get_page(" + mapping.name() + ", " + index + ")", m -> {
-            long v = m.read(slot);
+        return findGetEntry("find_get_page(" + mapping.name() + ", " + index + ")", mapping.pageCache[(int) index]);
+    }
+
+    /**
+     * find_get_entry: the page in a cache entry ({@code entry}, the slot holding its pfn + 1) with a
+     * reference taken, unless the entry is empty or the page is being freed. The swap cache is
+     * looked up the same way ({@link Swap#lookupSwapCache}). {@code what} names the lookup in traces.
+     */
+    @Mirrors(value = "find_get_entry", file = "mm/filemap.c", version = "3.16")
+    Page findGetEntry(String what, int entry) {
+        long pfn1 = k.load(what, m -> {
+            long v = m.read(entry);
             if (v == 0) {
                 return 0;
             }

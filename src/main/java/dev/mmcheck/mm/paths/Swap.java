@@ -160,18 +160,7 @@ public final class Swap {
     /** lookup_swap_cache: the cached page with a reference taken, unless it is being freed. */
     @Mirrors(value = "lookup_swap_cache", file = "mm/swap_state.c", version = "5.12.9")
     public Page lookupSwapCache(int slot) {
-        long pfn1 = k.load("lookup_swap_cache(swap slot " + slot + ")", m -> {
-            long v = m.read(k.swap.cache[slot]);
-            if (v == 0) {
-                return 0;
-            }
-            Page p = k.page((int) v - 1);
-            if (!m.addUnlessZero(p.refcount, 1)) {
-                return 0; // get_page_unless_zero failed: it is being freed
-            }
-            return v;
-        }, r -> r == 0 ? "miss" : "pfn " + (r - 1));
-        return pfn1 == 0 ? null : k.page((int) pfn1 - 1);
+        return k.filemap.findGetEntry("lookup_swap_cache(swap slot " + slot + ")", k.swap.cache[slot]);
     }
 
     /** swapin_readahead of one page: a new page in the swap cache and on the LRU, read from the slot. */
