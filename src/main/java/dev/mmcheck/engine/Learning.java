@@ -25,7 +25,7 @@ final class Learning {
 
     private Learning() {}
 
-    /** Before the search. */
+    /** Before the search; one explorer learns, also in a parallel run ({@link Explorer#parallel}). */
     static void beforeSearch(Execution e, long deadline, Runnable tick) {
         SplittableRandom rnd = new SplittableRandom(SEED);
         withOnePreemption(e, new LongOpenHashSet(), deadline, tick);
