@@ -332,7 +332,7 @@ final class CheckCommand implements Callable<Integer> {
                 r.stats().executions(), r.stats().states(), r.stats().transitions(), r.stats().seconds(),
                 r.stats().workers(), r.stats().workers() == 1 ? "" : "s");
         if (r.stats().restarts() > 0) {
-            out.printf("  (the search started again %d time%s: it learned that a step it had taken as local was not; the counts include every run)%n",
+            out.printf("  (the search started again %d time%s: it learned that a step it had taken as local was not; executions and steps count every run, states stored the last)%n",
                     r.stats().restarts(), r.stats().restarts() == 1 ? "" : "s");
         }
         if (random != null) {
