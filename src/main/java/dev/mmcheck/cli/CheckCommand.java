@@ -275,11 +275,13 @@ final class CheckCommand implements Callable<Integer> {
         }
     }
 
-    private static String budgetName(String stoppedBy) {
+    /** The budget that stopped a run; {@code memoryGiven}: whether --memory set it (else half of {@code heap} bytes). */
+    static String budgetName(String stoppedBy, boolean memoryGiven, long heap) {
         return switch (stoppedBy == null ? "" : stoppedBy) {
             case "time" -> "time budget (--max-seconds)";
             case "states" -> "state budget (--max-states)";
-            case "memory" -> "memory budget (--memory)";
+            case "memory" -> memoryGiven ? "memory budget (--memory)"
+                    : "memory budget (half the Java heap, " + (heap >> 21) + "M: --memory, or a larger -Xmx in MMCHECK_JAVA_OPTS, gives more)";
             case "sampling" -> "sample size (--random)";
             default -> "budget";
         };
@@ -323,7 +325,7 @@ final class CheckCommand implements Callable<Integer> {
         out.printf("%s [%s]%s: %s%n", s.name(), sp.variant.name(), paramText(s), r.verdict());
         switch (r.verdict()) {
             case VERIFIED -> out.println("  No interleaving violates the model within these bounds:");
-            case INCOMPLETE -> out.println("  Stopped by the " + budgetName(r.stoppedBy())
+            case INCOMPLETE -> out.println("  Stopped by the " + budgetName(r.stoppedBy(), memory != null, Runtime.getRuntime().maxMemory())
                     + " before exploring everything; nothing was found in what was explored:");
             case VIOLATION -> out.println("  Found while exploring:");
         }

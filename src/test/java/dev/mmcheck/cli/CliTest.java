@@ -166,6 +166,15 @@ class CliTest {
         }
     }
 
+    /** A run stopped by the memory budget says which budget: the one given, or the default and how to raise it. */
+    @Test
+    void aMemoryBudgetSaysWhereItCameFrom() throws Exception {
+        Run r = run("check", "s000-munlock-exit", "--variant", "after", "--param", "pages=2", "--memory", "1M", "--workers", "1");
+        assertThat(r.code()).as(r.err()).isEqualTo(3);
+        assertThat(r.out()).contains("INCOMPLETE", "Stopped by the memory budget (--memory)");
+        assertThat(CheckCommand.budgetName("memory", false, 256L << 20)).contains("half the Java heap, 128M", "--memory", "-Xmx");
+    }
+
     @Test
     void parametersKeepToTheirDeclaredRange() throws Exception {
         Run zero = run("check", "s003-mremap-pmd", "--param", "pages=0");
