@@ -198,7 +198,8 @@ final class Execution {
         node.op.enabled(mem);
         long r = node.op.run(mem);
         lastResult = r;
-        lastFootprint = mem.footprint();
+        lastFootprint = mem.footprint(node.lastFootprint);
+        node.lastFootprint = lastFootprint;
         Violation v = mem.takeViolation();
         int[] after = heldAfter(t, node, v != null);
         if (summary != null) {

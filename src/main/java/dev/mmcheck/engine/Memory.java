@@ -287,11 +287,51 @@ public final class Memory {
     }
 
     Footprint footprint() {
+        return footprint(null);
+    }
+
+    /**
+     * The step's footprint; {@code like} itself if it is the same (a step re-run from the same
+     * point of its code mostly touches the same slots, and a footprint a step makes is otherwise
+     * the largest part of what the search allocates).
+     */
+    Footprint footprint(Footprint like) {
         inStep = false;
         if (adds.isEmpty()) {
+            if (like != null && like.adds().length == 0 && same(reads, like.reads()) && same(writes, like.writes())) {
+                return like;
+            }
             return new Footprint(reads.toIntArray(), writes.toIntArray());
         }
+        if (like != null && addsKeptApart() && same(reads, like.reads()) && same(writes, like.writes()) && sameAdds(like.adds())) {
+            return like;
+        }
         return withAdds();
+    }
+
+    private static boolean same(IntArrayList list, int[] a) {
+        if (list.size() != a.length) {
+            return false;
+        }
+        int[] e = list.elements();
+        for (int i = 0; i < a.length; i++) {
+            if (e[i] != a[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean sameAdds(Footprint.Add[] a) {
+        if (adds.size() != a.length) {
+            return false;
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (!adds.get(i).equals(a[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

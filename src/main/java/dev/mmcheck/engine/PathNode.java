@@ -49,6 +49,8 @@ final class PathNode {
      * need not be looked up again (most steps repeat the access of their last run).
      */
     private Known known;
+    /** The footprint this node's step made when last run, for {@link Memory#footprint(Footprint)} to reuse. */
+    Footprint lastFootprint;
 
     private record Known(int[] reads, int[] writes, int[] held, Taken taken) {}
 
