@@ -598,15 +598,18 @@ final class AccessSummary {
                 return false;
             }
             for (int s : slots) {
-                for (int[][] locks : new int[][][] {readLocks[u], writeLocks[u]}) {
-                    int[] set = s < locks.length ? locks[s] : null;
-                    if (set != null && Lockset.find(set, lock) < 0) {
-                        return false;
-                    }
+                if (unlockedAccess(readLocks[u], s, lock) || unlockedAccess(writeLocks[u], s, lock)) {
+                    return false;
                 }
             }
         }
         return true;
+    }
+
+    /** Whether the accesses of {@code locks} include one to {@code s} not made holding {@code lock}. */
+    private static boolean unlockedAccess(int[][] locks, int s, int lock) {
+        int[] set = s < locks.length ? locks[s] : null;
+        return set != null && Lockset.find(set, lock) < 0;
     }
 
     private synchronized boolean relyNoWait(int lock) {
