@@ -207,7 +207,7 @@ final class Execution {
                 taken[t] = takenAfter(taken[t], node.depth);
             }
             // A step is made under the locks held before it and those it takes (nobody can be inside them).
-            int[] held = after == node.held ? after : Lockset.union(node.held, after);
+            int[] held = after == node.held ? after : node.heldDuringStep(after);
             if (!node.known(lastFootprint, held, taken[t])) {
                 summary.learn(t, lastFootprint, held, node.depth, taken[t]);
                 node.know(lastFootprint, held, taken[t]);
@@ -251,6 +251,12 @@ final class Execution {
      */
     private int[] heldAfter(int t, PathNode node, boolean broke) {
         it.unimi.dsi.fastutil.ints.IntArrayList events = mem.lockEvents();
+        if (!broke && node.sameLockEvents(events)) {
+            // The same step from the same node said the same about locks before: the same locks
+            // after, and the same rules kept, but for what depends on the other threads.
+            noOtherHolds(t, node, events);
+            return node.lockEventsAfter;
+        }
         int[] held = node.held;
         int guardLock = node.op.guardLock();
         boolean tookGuardLock = guardLock < 0;
@@ -266,18 +272,14 @@ final class Execution {
                 continue;
             }
             boolean shared = (ev & 1) != 0;
-            int[] mine = {Lockset.entry(slot, shared)};
             if (Lockset.find(held, slot) >= 0) {
                 if (broke) {
                     continue;
                 }
                 throw lockError(t, node, "took " + mem.layout().name(slot) + ", which it already holds");
             }
-            for (int u = 0; u < n && !broke; u++) {
-                if (u != t && Lockset.excludes(nodes[u].held, mine)) {
-                    throw lockError(t, node, "took " + mem.layout().name(slot) + " while "
-                            + program.threads().get(u).name() + " holds it");
-                }
+            if (!broke) {
+                noOtherHolds(t, node, ev);
             }
             tookGuardLock |= slot == guardLock && shared == node.op.guardLockShared();
             held = Lockset.with(held, slot, shared);
@@ -285,7 +287,30 @@ final class Execution {
         if (!tookGuardLock && !broke) {
             throw lockError(t, node, "waited for " + mem.layout().name(guardLock) + " but did not take it");
         }
+        if (!broke) {
+            node.noteLockEvents(events, held);
+        }
         return held;
+    }
+
+    /** Checks that no other thread holds a lock that the takings among {@code events} exclude. */
+    private void noOtherHolds(int t, PathNode node, it.unimi.dsi.fastutil.ints.IntArrayList events) {
+        for (int i = 0; i < events.size(); i++) {
+            int ev = events.getInt(i);
+            if ((ev & 2) == 0) {
+                noOtherHolds(t, node, ev);
+            }
+        }
+    }
+
+    private void noOtherHolds(int t, PathNode node, int taking) {
+        int mine = Lockset.entry(taking >>> 2, (taking & 1) != 0);
+        for (int u = 0; u < n; u++) {
+            if (u != t && Lockset.excludes(nodes[u].held, mine)) {
+                throw lockError(t, node, "took " + mem.layout().name(taking >>> 2) + " while "
+                        + program.threads().get(u).name() + " holds it");
+            }
+        }
     }
 
     /** {@code before} with the locks the step just run took, at {@code depth}. */

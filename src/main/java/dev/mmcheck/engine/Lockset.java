@@ -111,11 +111,16 @@ final class Lockset {
     /** Whether a thread holding {@code held} keeps out every access made under {@code set}. */
     static boolean excludes(int[] held, int[] set) {
         for (int e : set) {
-            int o = find(held, lock(e));
-            if (o >= 0 && !(shared(e) && shared(o))) {
+            if (excludes(held, e)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Whether a thread holding {@code held} keeps out an access made holding the one entry {@code e}. */
+    static boolean excludes(int[] held, int e) {
+        int o = find(held, lock(e));
+        return o >= 0 && !(shared(e) && shared(o));
     }
 }

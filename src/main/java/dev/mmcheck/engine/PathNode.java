@@ -51,6 +51,45 @@ final class PathNode {
     private Known known;
     /** The footprint this node's step made when last run, for {@link Memory#footprint(Footprint)} to reuse. */
     Footprint lastFootprint;
+    // What this node's step said about locks when last run (Memory#lockEvents), the locks held
+    // after it, and those held during it (before and after together): the same step mostly says
+    // the same, and working them out again allocated a lockset each time.
+    private int[] lockEvents;
+    int[] lockEventsAfter;
+    private int[] heldDuring;
+
+    /** Whether the step said the same about locks as when last noted ({@link #noteLockEvents}). */
+    boolean sameLockEvents(it.unimi.dsi.fastutil.ints.IntArrayList events) {
+        int[] e = lockEvents;
+        if (e == null || e.length != events.size()) {
+            return false;
+        }
+        for (int i = 0; i < e.length; i++) {
+            if (e[i] != events.getInt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void noteLockEvents(it.unimi.dsi.fastutil.ints.IntArrayList events, int[] after) {
+        if (lockEventsAfter != after) {
+            lockEvents = events.toIntArray();
+            lockEventsAfter = after;
+            heldDuring = null;
+        }
+    }
+
+    /** The locks held during the step: those held before it and {@code after} together. */
+    int[] heldDuringStep(int[] after) {
+        if (after == lockEventsAfter) {
+            if (heldDuring == null) {
+                heldDuring = Lockset.union(held, after);
+            }
+            return heldDuring;
+        }
+        return Lockset.union(held, after);
+    }
 
     private record Known(int[] reads, int[] writes, int[] held, Taken taken) {}
 

@@ -116,6 +116,25 @@ class LocksetTest {
                 .hasMessageContaining("took L while");
     }
 
+    /**
+     * The same, when the step that takes the lock wrongly already took it once while nobody held it
+     * (the explorer remembers what a step did with locks and does not work it out again).
+     */
+    @Test
+    void takingAHeldLockIsAModelErrorAfterTheSameStepTookItFreely() {
+        Layout layout = new Layout();
+        int l = layout.alloc("L");
+        Op grab = new Op() { // ignores that the lock is held
+            public long run(Memory m) { m.write(l, 1); m.acquired(l, false); return 0; }
+            public String describe(long r) { return "grab L"; }
+        };
+        ThreadSpec a = new ThreadSpec("A", s -> s.step(grab)); // runs first: L is free
+        ThreadSpec b = new ThreadSpec("B", s -> s.step(Toy.lock(l))); // then B first: A grabs L from B
+        Program p = new Program(new Memory(layout), List.of(a, b), List.of(), List.of());
+        assertThatThrownBy(() -> new Explorer(p, Options.exhaustive()).run()).isInstanceOf(ModelError.class)
+                .hasMessageContaining("took L while B holds it");
+    }
+
     @Test
     void releasingALockNotHeldIsAModelError() {
         Layout layout = new Layout();
