@@ -19,7 +19,11 @@ public final class Memory {
 
     private final IntArrayList reads = new IntArrayList();
     private final IntArrayList writes = new IntArrayList();
-    private final java.util.ArrayList<Footprint.Add> adds = new java.util.ArrayList<>();
+    // The step's adds ({@link Footprint.Add}), field by field: most steps' footprints are reused
+    // ({@link #footprint(Footprint)}), so an Add is made only for a new one.
+    private final IntArrayList addSlots = new IntArrayList();
+    private final it.unimi.dsi.fastutil.longs.LongArrayList addDeltas = new it.unimi.dsi.fastutil.longs.LongArrayList();
+    private final IntArrayList addSees = new IntArrayList();
     /** Locks the running step took and released: {@code slot << 2 | shared}, or {@code slot << 2 | 2} for a release. */
     private final IntArrayList lockEvents = new IntArrayList();
     private Violation violation;
@@ -106,7 +110,9 @@ public final class Memory {
 
     /** Records an add that sees {@code sees} of the counter ({@link Footprint.Add}) and makes it; returns the value before. */
     private long addSeeing(int slot, long delta, int sees) {
-        adds.add(new Footprint.Add(slot, delta, sees));
+        addSlots.add(slot);
+        addDeltas.add(delta);
+        addSees.add(sees);
         long before = value(slot);
         set(slot, before + delta);
         return before;
@@ -268,7 +274,9 @@ public final class Memory {
     void beginStep() {
         reads.clear();
         writes.clear();
-        adds.clear();
+        addSlots.clear();
+        addDeltas.clear();
+        addSees.clear();
         lockEvents.clear();
         violation = null;
         inStep = true;
@@ -297,7 +305,7 @@ public final class Memory {
      */
     Footprint footprint(Footprint like) {
         inStep = false;
-        if (adds.isEmpty()) {
+        if (addSlots.isEmpty()) {
             if (like != null && like.adds().length == 0 && same(reads, like.reads()) && same(writes, like.writes())) {
                 return like;
             }
@@ -323,11 +331,11 @@ public final class Memory {
     }
 
     private boolean sameAdds(Footprint.Add[] a) {
-        if (adds.size() != a.length) {
+        if (addSlots.size() != a.length) {
             return false;
         }
         for (int i = 0; i < a.length; i++) {
-            if (!adds.get(i).equals(a[i])) {
+            if (addSlots.getInt(i) != a[i].slot() || addDeltas.getLong(i) != a[i].delta() || addSees.getInt(i) != a[i].sees()) {
                 return false;
             }
         }
@@ -339,18 +347,15 @@ public final class Memory {
      * again is taken as a read and a write, since what the step did may then depend on the value.
      */
     private Footprint withAdds() {
-        if (addsKeptApart()) {
-            return new Footprint(reads.toIntArray(), writes.toIntArray(), adds.toArray(Footprint.NO_ADDS));
-        }
         IntArrayList r = new IntArrayList(reads);
         IntArrayList w = new IntArrayList(writes);
         java.util.List<Footprint.Add> kept = new java.util.ArrayList<>();
-        for (Footprint.Add a : adds) {
-            if (!keptApart(a)) {
-                r.add(a.slot());
-                w.add(a.slot());
+        for (int i = 0; i < addSlots.size(); i++) {
+            if (!keptApart(i)) {
+                r.add(addSlots.getInt(i));
+                w.add(addSlots.getInt(i));
             } else {
-                kept.add(a);
+                kept.add(new Footprint.Add(addSlots.getInt(i), addDeltas.getLong(i), addSees.getInt(i)));
             }
         }
         return new Footprint(r.toIntArray(), w.toIntArray(), kept.toArray(Footprint.NO_ADDS));
@@ -358,21 +363,22 @@ public final class Memory {
 
     /** Whether every add of the step is to a counter it touched in no other way (the common case). */
     private boolean addsKeptApart() {
-        for (Footprint.Add a : adds) {
-            if (!keptApart(a)) {
+        for (int i = 0; i < addSlots.size(); i++) {
+            if (!keptApart(i)) {
                 return false;
             }
         }
         return true;
     }
 
-    /** Whether the step touched the counter of {@code a} only by that one add. */
-    private boolean keptApart(Footprint.Add a) {
+    /** Whether the step touched the counter of its {@code i}th add only by that one add. */
+    private boolean keptApart(int i) {
+        int slot = addSlots.getInt(i);
         int same = 0;
-        for (Footprint.Add b : adds) {
-            same += b.slot() == a.slot() ? 1 : 0;
+        for (int j = 0; j < addSlots.size(); j++) {
+            same += addSlots.getInt(j) == slot ? 1 : 0;
         }
-        return same == 1 && !reads.contains(a.slot()) && !writes.contains(a.slot());
+        return same == 1 && !reads.contains(slot) && !writes.contains(slot);
     }
 
     /** The violation raised by the step just run, if any, and forget it. */

@@ -121,8 +121,9 @@ final class PathNode {
     /** Whether the summary is known to cover the access {@code f} of this node's step, holding {@code held}, having taken {@code taken}. */
     boolean known(Footprint f, int[] held, Taken taken) {
         Known k = known;
-        return k != null && k.taken == taken && java.util.Arrays.equals(k.reads, f.readSet()) && java.util.Arrays.equals(k.writes, f.writeSet())
-                && java.util.Arrays.equals(k.held, held);
+        // Having taken more (taken) than when it was known (k.taken) only adds barriers: still known.
+        return k != null && (k.taken == taken || k.taken.within(taken)) && java.util.Arrays.equals(k.reads, f.readSet())
+                && java.util.Arrays.equals(k.writes, f.writeSet()) && java.util.Arrays.equals(k.held, held);
     }
 
     /** The summary covers that access now ({@link #known}). */
