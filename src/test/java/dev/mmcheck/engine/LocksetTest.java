@@ -102,15 +102,19 @@ class LocksetTest {
         }
     }
 
+    /** Takes lock {@code l} ignoring that it may be held: a model bug. */
+    private static Op grab(int l) {
+        return new Op() {
+            public long run(Memory m) { m.write(l, 1); m.acquired(l, false); return 0; }
+            public String describe(long r) { return "grab L"; }
+        };
+    }
+
     @Test
     void takingAHeldLockIsAModelError() {
         Layout layout = new Layout();
         int l = layout.alloc("L");
-        Op grab = new Op() { // ignores that the lock is held
-            public long run(Memory m) { m.write(l, 1); m.acquired(l, false); return 0; }
-            public String describe(long r) { return "grab L"; }
-        };
-        ThreadSpec.Body body = s -> s.step(grab);
+        ThreadSpec.Body body = s -> s.step(grab(l));
         Program p = new Program(new Memory(layout), List.of(new ThreadSpec("A", body), new ThreadSpec("B", body)), List.of(), List.of());
         assertThatThrownBy(() -> new Explorer(p, Options.exhaustive()).run()).isInstanceOf(ModelError.class)
                 .hasMessageContaining("took L while");
@@ -124,11 +128,7 @@ class LocksetTest {
     void takingAHeldLockIsAModelErrorAfterTheSameStepTookItFreely() {
         Layout layout = new Layout();
         int l = layout.alloc("L");
-        Op grab = new Op() { // ignores that the lock is held
-            public long run(Memory m) { m.write(l, 1); m.acquired(l, false); return 0; }
-            public String describe(long r) { return "grab L"; }
-        };
-        ThreadSpec a = new ThreadSpec("A", s -> s.step(grab)); // runs first: L is free
+        ThreadSpec a = new ThreadSpec("A", s -> s.step(grab(l))); // runs first: L is free
         ThreadSpec b = new ThreadSpec("B", s -> s.step(Toy.lock(l))); // then B first: A grabs L from B
         Program p = new Program(new Memory(layout), List.of(a, b), List.of(), List.of());
         assertThatThrownBy(() -> new Explorer(p, Options.exhaustive()).run()).isInstanceOf(ModelError.class)
