@@ -294,10 +294,6 @@ public final class Memory {
         return reads;
     }
 
-    Footprint footprint() {
-        return footprint(null);
-    }
-
     /**
      * The step's footprint; {@code like} itself if it is the same (a step re-run from the same
      * point of its code mostly touches the same slots, and a footprint a step makes is otherwise
@@ -317,7 +313,8 @@ public final class Memory {
         return withAdds();
     }
 
-    private static boolean same(IntArrayList list, int[] a) {
+    /** Whether {@code list} holds the elements of {@code a}, in order. */
+    static boolean same(IntArrayList list, int[] a) {
         if (list.size() != a.length) {
             return false;
         }

@@ -61,15 +61,7 @@ final class PathNode {
     /** Whether the step said the same about locks as when last noted ({@link #noteLockEvents}). */
     boolean sameLockEvents(it.unimi.dsi.fastutil.ints.IntArrayList events) {
         int[] e = lockEvents;
-        if (e == null || e.length != events.size()) {
-            return false;
-        }
-        for (int i = 0; i < e.length; i++) {
-            if (e[i] != events.getInt(i)) {
-                return false;
-            }
-        }
-        return true;
+        return e != null && Memory.same(events, e);
     }
 
     void noteLockEvents(it.unimi.dsi.fastutil.ints.IntArrayList events, int[] after) {
